@@ -7,6 +7,7 @@
 #include <set>
 
 #include "courier/core/errors.hpp"
+#include "courier/core/ids.hpp"
 #include "errors.hpp"
 #include "handles.hpp"
 #include "message_conversion.hpp"
@@ -21,7 +22,9 @@ Properties consumer_properties(const KafkaSubscriberOptions& options) {
     props.set("enable.auto.offset.store", "false");
     props.set("partition.assignment.strategy", "cooperative-sticky");
     props.set("auto.offset.reset", options.auto_offset_reset);
-    if (!options.group.empty()) props.set("group.id", options.group);
+    // librdkafka's consumer wants a group.id even for assign(); a private one that never joins
+    // or commits keeps assign mode free of any shared group.
+    props.set("group.id", options.group.empty() ? "courier-assign-" + new_uuid() : options.group);
     props.merge_from(options.properties);
     return props;
 }
@@ -58,6 +61,7 @@ struct KafkaSubscriber::Impl {
     // A paused partition's messages that were already fetched are dropped in poll(); resume()
     // seeks back to the first of them so nothing is skipped.
     std::map<TopicPartition, int64_t> rewind;
+    std::set<TopicPartition> at_end;
     bool closed = false;
 
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
@@ -90,6 +94,7 @@ struct KafkaSubscriber::Impl {
             }
             for (const auto& tp : changed) {
                 owned.insert(tp);
+                at_end.erase(tp);
                 paused.erase(tp);
                 rewind.erase(tp);
             }
@@ -109,6 +114,7 @@ struct KafkaSubscriber::Impl {
         for (const auto& tp : changed) {
             pending.erase(tp);
             owned.erase(tp);
+            at_end.erase(tp);
             paused.erase(tp);
             rewind.erase(tp);
         }
@@ -204,7 +210,10 @@ Result<std::vector<Message>> KafkaSubscriber::poll(std::size_t max_messages, std
             continue;
         }
         if (m->err) {
-            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                impl_->at_end.insert({rd_kafka_topic_name(m->rkt), m->partition});
+                continue;
+            }
             std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) : std::string("consumer");
             auto error = to_error(m->err, "consume " + where, rd_kafka_message_errstr(m.get()));
             if (!out.empty()) {
@@ -214,6 +223,7 @@ Result<std::vector<Message>> KafkaSubscriber::poll(std::size_t max_messages, std
             return error;
         }
         TopicPartition tp{rd_kafka_topic_name(m->rkt), m->partition};
+        impl_->at_end.erase(tp);
         if (impl_->paused.contains(tp)) {
             impl_->rewind.try_emplace(tp, m->offset);
             continue;
@@ -247,6 +257,10 @@ void KafkaSubscriber::resume(const std::vector<TopicPartition>& partitions) {
 
 std::vector<TopicPartition> KafkaSubscriber::assignment() const {
     return {impl_->owned.begin(), impl_->owned.end()};
+}
+
+std::vector<TopicPartition> KafkaSubscriber::partitions_at_end() const {
+    return {impl_->at_end.begin(), impl_->at_end.end()};
 }
 
 void KafkaSubscriber::on_rebalance(RebalanceListener listener) { impl_->listener = std::move(listener); }

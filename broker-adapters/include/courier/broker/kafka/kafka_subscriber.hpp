@@ -72,6 +72,10 @@ public:
     /// broker does not answer within `timeout`.
     std::vector<int32_t> partitions_of(const std::string& topic, std::chrono::milliseconds timeout);
 
+    /// Partitions whose end was reached (no message after the last one delivered). Needs
+    /// enable.partition.eof=true; a partition leaves the set when a new message arrives.
+    std::vector<TopicPartition> partitions_at_end() const;
+
     /// Queries the broker for a partition's watermarks (blocks up to `timeout`).
     Result<Watermarks> watermarks(const TopicPartition& partition, std::chrono::milliseconds timeout);
 

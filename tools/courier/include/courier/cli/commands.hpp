@@ -1,0 +1,25 @@
+#pragma once
+// The `courier` subcommands as library functions, so tests run them in-process. Each takes
+// its arguments (without the program and command names), reads and writes only the given
+// streams, and returns the process exit code: 0 success, 1 failure, 2 usage error.
+
+#include <atomic>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace courier::cli {
+
+struct CommandIo {
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+    /// Set (e.g. by SIGINT/SIGTERM) to ask a long-running command to finish cleanly.
+    const std::atomic<bool>* stop = nullptr;
+};
+
+int run_produce(const std::vector<std::string>& args, CommandIo io);
+int run_consume(const std::vector<std::string>& args, CommandIo io);
+int run_topics(const std::vector<std::string>& args, CommandIo io);
+
+}  // namespace courier::cli

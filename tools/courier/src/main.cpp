@@ -1,0 +1,46 @@
+// `courier <command>`: parses the command name and hands over to library code.
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "courier/cli/commands.hpp"
+#include "courier/core/logging.hpp"
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+void request_stop(int) { stop_requested.store(true); }
+
+void usage(std::ostream& out) {
+    out << "usage: courier <command> [options]\n\n"
+           "commands:\n"
+           "  produce   publish lines or JSON records to a topic (kcat -P style)\n"
+           "  consume   print a topic's messages, by partition or as a group member (kcat -C/-G style)\n"
+           "  topics    list, create and describe topics, with a group's lag\n\n"
+           "`courier <command> --help` describes a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    courier::configure_logging();
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        usage(args.empty() ? std::cerr : std::cout);
+        return args.empty() ? 2 : 0;
+    }
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    std::string command = args[0];
+    args.erase(args.begin());
+    courier::cli::CommandIo io{std::cin, std::cout, std::cerr, &stop_requested};
+    if (command == "produce") return courier::cli::run_produce(args, io);
+    if (command == "consume") return courier::cli::run_consume(args, io);
+    if (command == "topics") return courier::cli::run_topics(args, io);
+    std::cerr << "courier: unknown command '" << command << "'\n\n";
+    usage(std::cerr);
+    return 2;
+}
