@@ -1,11 +1,23 @@
 #include "handles.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "courier/core/errors.hpp"
 
 namespace courier::broker::kafka {
 
+namespace {
+// librdkafka logs from its own threads in syslog levels; spdlog is thread-safe.
+void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    auto spd = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn
+             : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+    spdlog::log(spd, "rdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", facility, message);
+}
+}  // namespace
+
 ConfHandle make_conf(const Properties& properties) {
     ConfHandle conf(rd_kafka_conf_new());
+    rd_kafka_conf_set_log_cb(conf.get(), &log_to_spdlog);
     char reason[512];
     for (const auto& [key, value] : properties.items()) {
         if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {

@@ -180,7 +180,12 @@ KafkaSubscriber::KafkaSubscriber(KafkaSubscriberOptions options) : impl_(std::ma
     rd_kafka_poll_set_consumer(impl_->client.get());
 }
 
-KafkaSubscriber::~KafkaSubscriber() { close(); }
+KafkaSubscriber::~KafkaSubscriber() {
+    // The listener may capture objects that die before this one; an explicit close() still
+    // reports the revocation, destruction only commits and leaves.
+    impl_->listener = nullptr;
+    close();
+}
 
 void KafkaSubscriber::subscribe(const std::vector<std::string>& topics) {
     if (impl_->options.group.empty()) {

@@ -67,7 +67,8 @@ public:
     virtual void on_rebalance(RebalanceListener listener) = 0;
 
     /// Commits what is marked done and leaves the group, so its partitions move to other
-    /// members at once. Idempotent; the destructor calls it.
+    /// members at once. Idempotent. The destructor calls it too, but without the rebalance
+    /// listener (which may capture objects already destroyed).
     virtual void close() = 0;
 };
 
