@@ -79,7 +79,7 @@ Properties kafka_properties_from_env() {
     if (const char* brokers = std::getenv("COURIER_BROKERS"); brokers && *brokers) {
         props.set("bootstrap.servers", brokers);
     }
-    constexpr std::string_view kPrefix = "COURIER_KAFKA_";
+    constexpr std::string_view kPrefix = "COURIER_RDKAFKA_";
     for (char** env = environ; env && *env; ++env) {
         std::string_view entry(*env);
         if (!entry.starts_with(kPrefix)) continue;

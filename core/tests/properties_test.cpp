@@ -30,11 +30,11 @@ TEST(Properties, LaterSourcesOverrideEarlierOnes) {
     std::filesystem::create_directories(dir);
     auto file = dir / "kafka.conf";
     std::ofstream(file) << "# comment\nbootstrap.servers=file:1\nlinger.ms=10\n\nclient.id=from-file\n";
-    ::setenv("COURIER_KAFKA_LINGER_MS", "20", 1);
+    ::setenv("COURIER_RDKAFKA_LINGER_MS", "20", 1);
     Properties flags;
     flags.set("client.id", "from-flag");
     auto merged = courier::resolve_kafka_properties(flags, file);
-    ::unsetenv("COURIER_KAFKA_LINGER_MS");
+    ::unsetenv("COURIER_RDKAFKA_LINGER_MS");
     std::filesystem::remove_all(dir);
     EXPECT_EQ(merged.get("bootstrap.servers"), "file:1");
     EXPECT_EQ(merged.get("linger.ms"), "20") << "environment beats file";
@@ -51,6 +51,13 @@ TEST(Properties, ABadLineInAFileIsReportedWithItsLineNumber) {
         EXPECT_NE(std::string(e.what()).find(file.string() + ":2"), std::string::npos) << e.what();
     }
     std::filesystem::remove(file);
+}
+
+TEST(Properties, TheLocalBrokerScriptsVariablesAreNotTakenForClientProperties) {
+    ::setenv("COURIER_KAFKA_PORT", "39092", 1);
+    auto props = courier::kafka_properties_from_env();
+    ::unsetenv("COURIER_KAFKA_PORT");
+    EXPECT_FALSE(props.contains("port"));
 }
 
 TEST(Properties, SecretsAreRecognisedSoTheyAreNeverPrinted) {

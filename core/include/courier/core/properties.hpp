@@ -38,9 +38,10 @@ private:
     std::vector<Item> items_;
 };
 
-/// librdkafka properties from the environment: COURIER_BROKERS → bootstrap.servers and
-/// COURIER_KAFKA_<NAME> → <name> lower-cased with '_' as '.', e.g.
-/// COURIER_KAFKA_SASL_MECHANISMS=PLAIN → sasl.mechanisms=PLAIN.
+/// librdkafka properties from the environment (a prefix of their own: COURIER_KAFKA_* belongs to
+/// the local broker scripts, e.g. COURIER_KAFKA_PORT): COURIER_BROKERS → bootstrap.servers and
+/// COURIER_RDKAFKA_<NAME> → <name> lower-cased with '_' as '.', e.g.
+/// COURIER_RDKAFKA_SASL_MECHANISMS=PLAIN → sasl.mechanisms=PLAIN.
 Properties kafka_properties_from_env();
 
 /// Kafka client properties from every source, lowest precedence first: the file named by
