@@ -43,7 +43,10 @@ struct Batch {
 
 struct BatchResult {
     TopicPartition partition;
-    std::vector<Message> done;      // processed, skipped or dead-lettered: commit past them
+    // Processed, skipped or dead-lettered: commit past them. Offsets only grow within a
+    // partition, so the last one stands for all (its metadata is all that is kept).
+    std::optional<MessageMetadata> last_done;
+    std::size_t done_count = 0;
     std::deque<Message> remaining;  // the head failed and waits for a retry; the rest after it
     int attempts = 0;
     std::optional<PendingDeadLetter> dead_letter;
@@ -155,7 +158,8 @@ struct Router::Impl {
     }
 
     BatchResult process(Batch batch) {
-        BatchResult result{batch.partition, {}, {}, batch.attempts, std::move(batch.dead_letter), std::nullopt};
+        BatchResult result{batch.partition, std::nullopt, 0, {}, batch.attempts, std::move(batch.dead_letter),
+                           std::nullopt};
         auto& queue = batch.messages;
         std::string handler_name;
         while (!queue.empty()) {
@@ -180,7 +184,8 @@ struct Router::Impl {
                 counters.handled.fetch_add(1, std::memory_order_relaxed);
             }
             result.attempts = 0;
-            result.done.push_back(std::move(head));
+            ++result.done_count;
+            result.last_done = std::move(head.metadata);
             queue.pop_front();
         }
         result.remaining = std::move(queue);
@@ -193,9 +198,14 @@ struct Router::Impl {
         auto& state = it->second;
         auto now = Steady::now();
         state.busy = false;
-        for (const auto& m : result.done) subscriber.mark_done(m);
-        done_since_commit += result.done.size();
-        if (!result.done.empty()) {
+        if (result.last_done) {
+            Message position;
+            position.topic = result.partition.topic;
+            position.metadata = std::move(result.last_done);
+            subscriber.mark_done(position);
+        }
+        done_since_commit += result.done_count;
+        if (result.done_count > 0) {
             state.waiting_since = now;
             state.reported_stuck = false;
         }
@@ -336,12 +346,17 @@ struct Router::Impl {
 
     void accept(std::vector<Message> batch) {
         auto now = Steady::now();
+        const TopicPartition* last = nullptr;  // messages come in runs of one partition
+        PartitionState* state = nullptr;
         for (auto& m : batch) {
-            TopicPartition tp{m.topic, m.metadata->partition};
-            auto& state = partitions[tp];
-            if (state.queue.empty() && !state.busy) state.waiting_since = now;
-            state.queue.push_back(std::move(m));
-            if (state.queue.size() >= 2 * options.max_batch) pause(tp, state);  // bounded buffering
+            if (!last || last->partition != m.metadata->partition || last->topic != m.topic) {
+                auto it = partitions.try_emplace(TopicPartition{m.topic, m.metadata->partition}).first;
+                last = &it->first;
+                state = &it->second;
+            }
+            if (state->queue.empty() && !state->busy) state->waiting_since = now;
+            state->queue.push_back(std::move(m));
+            if (state->queue.size() >= 2 * options.max_batch) pause(*last, *state);  // bounded buffering
         }
     }
 

@@ -202,6 +202,7 @@ void KafkaSubscriber::subscribe(const std::vector<std::string>& topics) {
 
 Result<std::vector<Message>> KafkaSubscriber::poll(std::size_t max_messages, std::chrono::milliseconds timeout) {
     std::vector<Message> out;
+    out.reserve(std::min<std::size_t>(max_messages, 1024));
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.size() < max_messages) {
         int wait_ms = 0;
@@ -227,11 +228,15 @@ Result<std::vector<Message>> KafkaSubscriber::poll(std::size_t max_messages, std
             }
             return error;
         }
-        TopicPartition tp{rd_kafka_topic_name(m->rkt), m->partition};
-        impl_->at_end.erase(tp);
-        if (impl_->paused.contains(tp)) {
-            impl_->rewind.try_emplace(tp, m->offset);
-            continue;
+        // Partition bookkeeping only when some partition is paused or at its end: building the
+        // key copies the topic name, which the common path does not need.
+        if (!impl_->paused.empty() || !impl_->at_end.empty()) {
+            TopicPartition tp{rd_kafka_topic_name(m->rkt), m->partition};
+            impl_->at_end.erase(tp);
+            if (impl_->paused.contains(tp)) {
+                impl_->rewind.try_emplace(tp, m->offset);
+                continue;
+            }
         }
         out.push_back(to_message(*m, impl_->options.group));
     }
@@ -240,7 +245,14 @@ Result<std::vector<Message>> KafkaSubscriber::poll(std::size_t max_messages, std
 
 void KafkaSubscriber::mark_done(const Message& message) {
     if (!message.metadata) return;
-    impl_->pending[{message.topic, message.metadata->partition}] = message.metadata->offset + 1;
+    auto& pending = impl_->pending;
+    for (auto& [tp, offset] : pending) {  // few partitions: a scan beats building a key
+        if (tp.partition == message.metadata->partition && tp.topic == message.topic) {
+            offset = message.metadata->offset + 1;
+            return;
+        }
+    }
+    pending.emplace(TopicPartition{message.topic, message.metadata->partition}, message.metadata->offset + 1);
 }
 
 Result<void> KafkaSubscriber::commit() { return impl_->commit_partitions(nullptr); }
@@ -300,9 +312,17 @@ std::vector<int32_t> KafkaSubscriber::partitions_of(const std::string& topic, st
 
 void KafkaSubscriber::assign(const std::vector<TopicPartition>& partitions, StartPosition start,
                              std::chrono::milliseconds timeout) {
-    auto list = new_partition_list(static_cast<int>(partitions.size()));
+    std::vector<std::pair<TopicPartition, StartPosition>> starts;
+    for (const auto& tp : partitions) starts.emplace_back(tp, start);
+    assign(starts, timeout);
+}
+
+void KafkaSubscriber::assign(const std::vector<std::pair<TopicPartition, StartPosition>>& starts,
+                             std::chrono::milliseconds timeout) {
+    auto list = new_partition_list(static_cast<int>(starts.size()));
+    auto by_time = new_partition_list(static_cast<int>(starts.size()));
     std::map<std::string, std::vector<int32_t>> known;
-    for (const auto& tp : partitions) {
+    for (const auto& [tp, start] : starts) {
         auto [it, fresh] = known.try_emplace(tp.topic);
         if (fresh) it->second = partitions_of(tp.topic, timeout);
         if (std::find(it->second.begin(), it->second.end(), tp.partition) == it->second.end()) {
@@ -322,24 +342,28 @@ void KafkaSubscriber::assign(const std::vector<TopicPartition>& partitions, Star
                 elem->offset = start.value >= 0 ? start.value : RD_KAFKA_OFFSET_TAIL(-start.value);
                 break;
             case StartPosition::Kind::timestamp:
-                elem->offset = start.value;
+                rd_kafka_topic_partition_list_add(by_time.get(), tp.topic.c_str(), tp.partition)->offset = start.value;
                 break;
             case StartPosition::Kind::committed:
                 elem->offset = RD_KAFKA_OFFSET_STORED;
                 break;
         }
     }
-    if (start.kind == StartPosition::Kind::timestamp) {
-        auto err = rd_kafka_offsets_for_times(impl_->client.get(), list.get(), static_cast<int>(timeout.count()));
-        if (err) throw CourierError(to_error(err, "look up offsets for time " + std::to_string(start.value)));
-        for (int i = 0; i < list->cnt; ++i) {
-            if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_END;  // nothing that late yet
+    if (by_time->cnt > 0) {
+        auto err = rd_kafka_offsets_for_times(impl_->client.get(), by_time.get(), static_cast<int>(timeout.count()));
+        if (err) throw CourierError(to_error(err, "look up offsets by time"));
+        for (int i = 0; i < by_time->cnt; ++i) {
+            const auto& found = by_time->elems[i];
+            auto* elem = rd_kafka_topic_partition_list_find(list.get(), found.topic, found.partition);
+            // No message that late yet: start at the end.
+            elem->offset = found.offset >= 0 ? found.offset : RD_KAFKA_OFFSET_END;
         }
     }
     if (auto err = rd_kafka_assign(impl_->client.get(), list.get())) {
         throw CourierError(to_error(err, "assign partitions"));
     }
-    impl_->owned = {partitions.begin(), partitions.end()};
+    impl_->owned.clear();
+    for (const auto& [tp, start] : starts) impl_->owned.insert(tp);
 }
 
 Result<Watermarks> KafkaSubscriber::watermarks(const TopicPartition& partition, std::chrono::milliseconds timeout) {

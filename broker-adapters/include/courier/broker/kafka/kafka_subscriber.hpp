@@ -67,6 +67,9 @@ public:
     /// topic or partition).
     void assign(const std::vector<TopicPartition>& partitions, StartPosition start,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// The same with a start of its own for each partition.
+    void assign(const std::vector<std::pair<TopicPartition, StartPosition>>& starts,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     /// Partition ids of `topic`. Throws CourierError when the topic does not exist or the
     /// broker does not answer within `timeout`.
