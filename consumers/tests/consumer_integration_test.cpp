@@ -299,3 +299,32 @@ TEST_F(ConsumerIntegration, ARebalanceBetweenTwoMembersUnderLoadCausesNoDuplicat
     ASSERT_TRUE(eventually([&] { return applied() == kMessages; }, 120000ms)) << "applied " << applied();
     EXPECT_EQ(total(), kMessages) << "every deposit applied exactly once";
 }
+
+TEST_F(ConsumerIntegration, InboxRowsExpireInBoundedBatchesWithOneCleanerAtATime) {
+    auto c = database_.connect();
+    c.exec("INSERT INTO courier_inbox (consumer_group, message_id, topic, partition, \"offset\", received_at) "
+           "SELECT $1, 'old-' || g, 't', 0, g, now() - interval '8 days' FROM generate_series(1, 12000) g",
+           {group_});
+    c.exec("INSERT INTO courier_inbox (consumer_group, message_id, topic, partition, \"offset\") "
+           "SELECT $1, 'new-' || g, 't', 0, g FROM generate_series(1, 100) g",
+           {group_});
+    c.exec("INSERT INTO courier_inbox (consumer_group, message_id, topic, partition, \"offset\", received_at) "
+           "SELECT 'other-group', 'old-' || g, 't', 0, g, now() - interval '8 days' FROM generate_series(1, 10) g");
+    auto cutoff = std::chrono::system_clock::now() - std::chrono::hours(24 * 7);
+
+    // Another cleaner of this group holds the lock: this one leaves at once.
+    auto other = database_.connect();
+    other.exec("SELECT pg_advisory_lock(hashtextextended('courier.inbox.' || $1, 0))", {group_});
+    auto skipped = inbox_.expire(c, cutoff, 5000);
+    ASSERT_TRUE(skipped) << skipped.error().describe();
+    EXPECT_EQ(*skipped, 0u);
+    other.exec("SELECT pg_advisory_unlock(hashtextextended('courier.inbox.' || $1, 0))", {group_});
+
+    auto deleted = inbox_.expire(c, cutoff, 5000);
+    ASSERT_TRUE(deleted) << deleted.error().describe();
+    EXPECT_EQ(*deleted, 12000u);
+    EXPECT_EQ(c.exec("SELECT count(*) FROM courier_inbox WHERE consumer_group = $1", {group_}).get<int64_t>(0, 0), 100)
+        << "rows inside the window stay";
+    EXPECT_EQ(scalar("SELECT count(*) FROM courier_inbox WHERE consumer_group = 'other-group'"), 10)
+        << "other groups' rows are theirs to expire";
+}
