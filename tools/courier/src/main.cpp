@@ -19,7 +19,9 @@ void usage(std::ostream& out) {
            "commands:\n"
            "  produce   publish lines or JSON records to a topic (kcat -P style)\n"
            "  consume   print a topic's messages, by partition or as a group member (kcat -C/-G style)\n"
-           "  topics    list, create and describe topics, with a group's lag\n\n"
+           "  topics    list, create and describe topics, with a group's lag\n"
+           "  dlq       list, show and redrive dead letters\n"
+           "  schema    list the event catalog, validate a payload, check a schema version's compatibility\n\n"
            "`courier <command> --help` describes a command's options.\n";
 }
 
@@ -40,6 +42,8 @@ int main(int argc, char** argv) {
     if (command == "produce") return courier::cli::run_produce(args, io);
     if (command == "consume") return courier::cli::run_consume(args, io);
     if (command == "topics") return courier::cli::run_topics(args, io);
+    if (command == "dlq") return courier::cli::run_dlq(args, io);
+    if (command == "schema") return courier::cli::run_schema(args, io);
     std::cerr << "courier: unknown command '" << command << "'\n\n";
     usage(std::cerr);
     return 2;

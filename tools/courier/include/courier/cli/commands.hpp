@@ -21,5 +21,9 @@ struct CommandIo {
 int run_produce(const std::vector<std::string>& args, CommandIo io);
 int run_consume(const std::vector<std::string>& args, CommandIo io);
 int run_topics(const std::vector<std::string>& args, CommandIo io);
+/// `courier dlq list|show|redrive`: dead-letter topics.
+int run_dlq(const std::vector<std::string>& args, CommandIo io);
+/// `courier schema list|validate|check`: the event catalog (courier::schemas).
+int run_schema(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace courier::cli
