@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "courier/core/base64.hpp"
 #include "courier/core/errors.hpp"
 
 namespace courier::cli {
@@ -47,8 +48,6 @@ bool is_valid_utf8(std::string_view s) noexcept {
 }
 
 namespace {
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_bytes(Writer& w, const char* name, const std::string& bytes) {
@@ -58,7 +57,7 @@ void write_bytes(Writer& w, const char* name, const std::string& bytes) {
     } else {
         std::string key = std::string(name) + "_base64";
         w.Key(key.c_str());
-        auto encoded = base64_encode(bytes);
+        auto encoded = courier::base64_encode(bytes);
         w.String(encoded.data(), static_cast<rapidjson::SizeType>(encoded.size()));
     }
 }
@@ -80,52 +79,13 @@ std::optional<std::string> read_bytes(const rapidjson::Value& object, const std:
     auto b64 = name + "_base64";
     if (auto it = object.FindMember(b64.c_str()); it != object.MemberEnd()) {
         if (!it->value.IsString()) bad(where, "\"" + b64 + "\" must be a base64 string");
-        try {
-            return base64_decode({it->value.GetString(), it->value.GetStringLength()});
-        } catch (const ConfigError& e) {
-            bad(where, "\"" + b64 + "\": " + e.message());
-        }
+        auto bytes = courier::base64_decode({it->value.GetString(), it->value.GetStringLength()});
+        if (!bytes) bad(where, "\"" + b64 + "\" is not padded base64 (RFC 4648)");
+        return std::move(*bytes);
     }
     return std::nullopt;
 }
 }  // namespace
-
-std::string base64_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint8_t(bytes[i + 2]);
-        for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(n >> shift) & 63]);
-    }
-    if (i < bytes.size()) {
-        uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
-        if (i + 1 < bytes.size()) n |= uint32_t(uint8_t(bytes[i + 1])) << 8;
-        out.push_back(kAlphabet[(n >> 18) & 63]);
-        out.push_back(kAlphabet[(n >> 12) & 63]);
-        out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-        out.push_back('=');
-    }
-    return out;
-}
-
-std::string base64_decode(std::string_view text) {
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : text) {
-        if (c == '=') break;
-        const char* pos = std::char_traits<char>::find(kAlphabet, 64, c);
-        if (pos == nullptr) throw ConfigError(std::string("invalid base64 character '") + c + "'");
-        buffer = (buffer << 6) | static_cast<uint32_t>(pos - kAlphabet);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-        }
-    }
-    return out;
-}
 
 std::string to_json_line(const Message& m) {
     rapidjson::StringBuffer buffer;

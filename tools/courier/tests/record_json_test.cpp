@@ -75,11 +75,3 @@ TEST(Utf8, AcceptsWellFormedAndRejectsOverlongsSurrogatesAndTruncation) {
     EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
     EXPECT_FALSE(is_valid_utf8("\xff"));
 }
-
-TEST(Base64, RoundTripsEveryLengthRemainder) {
-    for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
-        EXPECT_EQ(base64_decode(base64_encode(s)), s);
-    }
-    EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-    EXPECT_EQ(base64_encode("fo"), "Zm8=");
-}

@@ -24,8 +24,5 @@ std::string to_json_line(const Message& message);
 Message from_json_line(std::string_view line, std::string_view where, const std::string& default_topic);
 
 bool is_valid_utf8(std::string_view text) noexcept;
-std::string base64_encode(std::string_view bytes);
-/// Throws ConfigError on characters outside the base64 alphabet.
-std::string base64_decode(std::string_view text);
 
 }  // namespace courier::cli
