@@ -25,6 +25,7 @@
 #include "courier/consumers/middleware/inbox.hpp"
 #include "courier/consumers/router.hpp"
 #include "courier/core/cloud_events.hpp"
+#include "bench_support.hpp"
 #include "courier/core/ids.hpp"
 #include "courier/pg/connection.hpp"
 #include "courier/pg/migration_runner.hpp"
@@ -211,11 +212,6 @@ double inbox_router(const Settings& s, const std::string& topic, long count) {
     return static_cast<double>(count - 1) / Seconds(end - start).count();
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,6 +254,7 @@ int main(int argc, char** argv) {
     std::printf("consumer: %ld x 200 B messages with CloudEvents headers, 3 partitions; median of %d runs\n",
                 s.messages, s.runs);
     std::printf("%-34s %12s %12s %8s\n", "figure", "courier", "baseline", "ratio");
+    using courier::bench::median;
     std::printf("%-34s %12.0f %12.0f %8.3f\n", "router no-op msg/s (raw rdkafka)", median(ours), median(raw),
                 median(ours) / median(raw));
     std::printf("%-34s %12.0f %12.0f %8.3f\n", "inbox handler msg/s (raw libpq)", median(inbox), median(raw_pg),

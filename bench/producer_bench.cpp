@@ -17,6 +17,7 @@
 
 #include "courier/broker/kafka/kafka_admin.hpp"
 #include "courier/broker/kafka/kafka_publisher.hpp"
+#include "bench_support.hpp"
 #include "courier/core/ids.hpp"
 
 namespace {
@@ -112,11 +113,6 @@ double courier_publisher(const Settings& s, const std::string& topic, const std:
     return static_cast<double>(delivered.load()) / elapsed;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,7 +152,7 @@ int main(int argc, char** argv) {
         std::printf("run %d: raw librdkafka %.0f msg/s, courier %.0f msg/s, ratio %.3f\n", run + 1, r, c, c / r);
         std::fflush(stdout);
     }
-    double mr = median(raw), mc = median(ours);
+    double mr = courier::bench::median(raw), mc = courier::bench::median(ours);
     std::printf("producer: %ld x %zu B, idempotent, acks=all, linger.ms=5; median of %d runs\n", s.messages, s.size,
                 s.runs);
     std::printf("%-28s %14s %14s %8s\n", "figure", "courier", "baseline", "ratio");

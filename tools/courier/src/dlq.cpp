@@ -51,8 +51,8 @@ po::options_description dlq_options() {
         ("to", po::value<std::string>(), "redrive: publish here instead of each message's original topic")
         ("dry-run", po::bool_switch(), "redrive: print what would be sent, send nothing")
         ("rate", po::value<double>(), "redrive: at most this many messages per second")
-        ("limit", po::value<std::size_t>(), "redrive: at most this many messages")
-        ("words", po::value<std::vector<std::string>>(), "the action");
+        ("limit", po::value<std::size_t>(), "redrive: at most this many messages");
+    add_words(o, "the action");
     add_kafka_flags(o);
     return o;
 }
@@ -292,21 +292,13 @@ int redrive(const Properties& props, const std::string& topic, const Filter& fil
 int run_dlq(const std::vector<std::string>& args, CommandIo io) {
     auto options = dlq_options();
     try {
-        po::variables_map vm;
-        try {
-            po::positional_options_description words;
-            words.add("words", -1);
-            po::store(po::command_line_parser(args).options(options).positional(words).run(), vm);
-            po::notify(vm);
-        } catch (const po::error& e) {
-            throw UsageError(e.what());
-        }
+        auto vm = parse_flags(args, options);
         if (vm.count("help")) {
             io.out << options << "\n";
             return 0;
         }
-        auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
-        if (words.size() != 1) throw UsageError("expected one action: list, show or redrive");
+        auto action_words = words(vm);
+        if (action_words.size() != 1) throw UsageError("expected one action: list, show or redrive");
         if (!vm.count("topic")) throw UsageError("missing -t TOPIC");
         auto topic = vm["topic"].as<std::string>();
         if (!topic.ends_with(".dlq")) topic = dlq::topic_for(topic);
@@ -323,7 +315,7 @@ int run_dlq(const std::vector<std::string>& args, CommandIo io) {
             }
         }
         auto props = kafka_properties(vm);
-        const auto& action = words[0];
+        const auto& action = action_words[0];
         if (action == "list") return list(props, topic, filter, vm, io);
         if (action == "show") return show(props, topic, vm, io);
         if (action == "redrive") return redrive(props, topic, filter, vm, io);

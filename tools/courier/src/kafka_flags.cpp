@@ -29,11 +29,26 @@ Properties kafka_properties(const po::variables_map& vm) {
     return resolve_kafka_properties(flags, file);
 }
 
+namespace {
+constexpr const char* kWords = "words";
+}
+
+void add_words(po::options_description& options, const char* description) {
+    options.add_options()(kWords, po::value<std::vector<std::string>>(), description);
+}
+
+std::vector<std::string> words(const po::variables_map& vm) {
+    return vm.count(kWords) ? vm[kWords].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
 po::variables_map parse_flags(const std::vector<std::string>& args, const po::options_description& options) {
     po::variables_map vm;
     try {
-        // No positional arguments: every stray word is a mistake worth reporting.
-        po::store(po::command_line_parser(args).options(options).positional({}).run(), vm);
+        // Words that are not flags are accepted only by commands that declared them with
+        // add_words(); elsewhere every stray word is a mistake worth reporting.
+        po::positional_options_description positional;
+        if (options.find_nothrow(kWords, false) != nullptr) positional.add(kWords, -1);
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw UsageError(e.what());

@@ -29,6 +29,12 @@ Properties kafka_properties(const boost::program_options::variables_map& vm);
 boost::program_options::variables_map parse_flags(const std::vector<std::string>& args,
                                                   const boost::program_options::options_description& options);
 
+/// The words of a command line that are not flags (an action and its operands), for commands
+/// like `courier topics create NAME`. Add them to `options` with add_words(); parse with
+/// parse_flags(), then read them with words().
+void add_words(boost::program_options::options_description& options, const char* description);
+std::vector<std::string> words(const boost::program_options::variables_map& vm);
+
 /// Prints "courier <command>: <message>" (and the usage for UsageError) and returns the exit
 /// code for the exception currently being handled. Call only inside a catch block.
 int report_failure(const std::string& command, const boost::program_options::options_description& options,

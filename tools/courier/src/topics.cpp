@@ -22,8 +22,8 @@ po::options_description topics_options() {
         ("partitions", po::value<int>()->default_value(1), "partitions of a new topic")
         ("replication", po::value<int>()->default_value(1), "replication factor of a new topic")
         ("topic-config", po::value<std::vector<std::string>>()->composing(), "topic config name=value (repeatable)")
-        ("group,G", po::value<std::string>(), "with describe: show this group's committed offsets and lag")
-        ("words", po::value<std::vector<std::string>>(), "the action and topic name");
+        ("group,G", po::value<std::string>(), "with describe: show this group's committed offsets and lag");
+    add_words(o, "the action and topic name");
     add_kafka_flags(o);
     return o;
 }
@@ -32,20 +32,12 @@ po::options_description topics_options() {
 int run_topics(const std::vector<std::string>& args, CommandIo io) {
     auto options = topics_options();
     try {
-        po::variables_map vm;
-        try {
-            po::positional_options_description words;
-            words.add("words", -1);
-            po::store(po::command_line_parser(args).options(options).positional(words).run(), vm);
-            po::notify(vm);
-        } catch (const po::error& e) {
-            throw UsageError(e.what());
-        }
+        auto vm = parse_flags(args, options);
         if (vm.count("help")) {
             io.out << options << "\n";
             return 0;
         }
-        auto positional = vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
+        auto positional = words(vm);
         if (positional.empty()) throw UsageError("missing action: list, create or describe");
         const auto& action = positional[0];
         auto needs_name = [&] {
