@@ -21,7 +21,8 @@ void usage(std::ostream& out) {
            "  consume   print a topic's messages, by partition or as a group member (kcat -C/-G style)\n"
            "  topics    list, create and describe topics, with a group's lag\n"
            "  dlq       list, show and redrive dead letters\n"
-           "  schema    list the event catalog, validate a payload, check a schema version's compatibility\n\n"
+           "  schema    list the event catalog, validate a payload, check a schema version's compatibility\n"
+           "  saga      list saga instances (by type, status, stuck) and show one with its history\n\n"
            "`courier <command> --help` describes a command's options.\n";
 }
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     if (command == "topics") return courier::cli::run_topics(args, io);
     if (command == "dlq") return courier::cli::run_dlq(args, io);
     if (command == "schema") return courier::cli::run_schema(args, io);
+    if (command == "saga") return courier::cli::run_saga(args, io);
     std::cerr << "courier: unknown command '" << command << "'\n\n";
     usage(std::cerr);
     return 2;

@@ -25,5 +25,7 @@ int run_topics(const std::vector<std::string>& args, CommandIo io);
 int run_dlq(const std::vector<std::string>& args, CommandIo io);
 /// `courier schema list|validate|check`: the event catalog (courier::schemas).
 int run_schema(const std::vector<std::string>& args, CommandIo io);
+/// `courier saga list|show`: saga instances and their history (courier::saga).
+int run_saga(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace courier::cli
