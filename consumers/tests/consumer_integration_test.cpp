@@ -280,11 +280,14 @@ TEST_F(ConsumerIntegration, ARebalanceBetweenTwoMembersUnderLoadCausesNoDuplicat
     create_dead_letter_topic();
     admin_.create_topic({topic_ + "-wide", 4, 1, {}});
     auto topic = topic_ + "-wide";
-    const int kMessages = 2000;
+    // Messages keep coming until told to stop, so both rebalances happen under load however
+    // fast the members are.
+    std::atomic<int> produced{0};
+    std::atomic<bool> stop_producing{false};
     std::jthread producer([&] {
-        for (int i = 0; i < kMessages; ++i) {
-            publisher_.publish(deposit(topic, "acct-" + std::to_string(i % 40), 1), [](auto) {});
-            if (i % 200 == 0) std::this_thread::sleep_for(50ms);
+        while (!stop_producing && produced < 50000) {
+            publisher_.publish(deposit(topic, "acct-" + std::to_string(produced % 40), 1), [](auto) {});
+            if (++produced % 20 == 0) std::this_thread::sleep_for(5ms);
         }
         publisher_.flush(30s);
     });
@@ -295,9 +298,13 @@ TEST_F(ConsumerIntegration, ARebalanceBetweenTwoMembersUnderLoadCausesNoDuplicat
     second.start();  // partitions move to the new member while messages flow
     ASSERT_TRUE(eventually([&] { return second.router().stats().handled > 0; }));
     first.reset();  // and move back when the first leaves
+    auto after_leave = produced.load();
+    ASSERT_TRUE(eventually([&] { return produced >= after_leave + 300; }));
+    stop_producing = true;
     producer.join();
-    ASSERT_TRUE(eventually([&] { return applied() == kMessages; }, 120000ms)) << "applied " << applied();
-    EXPECT_EQ(total(), kMessages) << "every deposit applied exactly once";
+    ASSERT_TRUE(eventually([&] { return applied() == produced; }, 120000ms))
+        << "applied " << applied() << " of " << produced;
+    EXPECT_EQ(total(), produced) << "every deposit applied exactly once";
 }
 
 TEST_F(ConsumerIntegration, InboxRowsExpireInBoundedBatchesWithOneCleanerAtATime) {
