@@ -133,8 +133,9 @@ Result<void> record_history(pg::Transaction& tx, const std::string& saga_id, con
 
 // The one way an instance changes: version-checked UPDATE, history row, next command.
 static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox, const Clock& clock,
-                               const std::string& source, const SagaCoordinator::Instance& before, Next next,
-                               const std::string& cause_id, const std::string& detail) {
+                               const std::string& source, const SagaDefinition& definition,
+                               const SagaCoordinator::Instance& before, Next next, const std::string& cause_id,
+                               const std::string& detail) {
     const auto now = clock.now();
     const auto at = ce::format_time(now);
     std::optional<Message> message;
@@ -148,7 +149,7 @@ static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox
     auto updated = tx.try_exec(
         "UPDATE courier_saga_instance SET status = $3, step = $4, attempt = $5, data = $6::jsonb, "
         "version = version + 1, awaiting = $7, reason = COALESCE($8, reason), updated_at = $9::timestamptz, "
-        "deadline = $10::timestamptz WHERE id = $1 AND version = $2",
+        "deadline = $10::timestamptz WHERE id = $1 AND version = $2 RETURNING COALESCE(reason, '')",
         {before.id, before.version, to_string(next.status), next.step, next.attempt, next.data,
          command_id.empty() ? pg::Param(std::nullopt) : pg::Param(command_id),
          next.reason.empty() ? pg::Param(std::nullopt) : pg::Param(next.reason), at, deadline});
@@ -161,6 +162,14 @@ static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox
                                   command_id, detail);
     if (!history) return history;
     if (message) return outbox.enqueue(tx, *message);
+    if (is_final(next.status) && definition.on_finished) {
+        const Finished finished{before.id, next.status, next.data,
+                                next.status == SagaStatus::completed ? std::string() : updated->get<std::string>(0, 0)};
+        auto hooked = guarded("on_finished of saga '" + definition.type + "'",
+                              [&] { return definition.on_finished(tx, finished); });
+        if (!hooked) return std::move(hooked).error();
+        return std::move(*hooked);
+    }
     return {};
 }
 
@@ -211,11 +220,11 @@ Result<void> SagaCoordinator::compensate_from(pg::Transaction& tx, const SagaDef
         if (!command) return std::move(command).error();
         if (!*command) continue;
         return transition(
-            tx, outbox_, *clock_, options_.source, instance,
+            tx, outbox_, *clock_, options_.source, definition, instance,
             Next{SagaStatus::compensating, i, attempt, data, **command, step.compensation_timeout}, cause_id,
             detail + "; compensating step '" + step.name + "'");
     }
-    return transition(tx, outbox_, *clock_, options_.source, instance,
+    return transition(tx, outbox_, *clock_, options_.source, definition, instance,
                       Next{SagaStatus::compensated, std::max(from_step, 0), 1, data, std::nullopt}, cause_id,
                       detail + "; compensated");
 }
@@ -238,7 +247,7 @@ static Result<void> retry_compensation(pg::Transaction& tx, const outbox::Outbox
                                        const std::string& detail) {
     const auto& step = definition.steps[static_cast<std::size_t>(instance.step)];
     if (instance.attempt >= definition.max_compensation_attempts) {
-        return transition(tx, outbox, clock, source, instance,
+        return transition(tx, outbox, clock, source, definition, instance,
                           Next{SagaStatus::failed_needs_attention,
                                instance.step,
                                instance.attempt,
@@ -257,7 +266,7 @@ static Result<void> retry_compensation(pg::Transaction& tx, const outbox::Outbox
         return Error::permanent("saga.builder",
                                 "compensate of step '" + step.name + "' returned no command on retry");
     }
-    return transition(tx, outbox, clock, source, instance,
+    return transition(tx, outbox, clock, source, definition, instance,
                       Next{SagaStatus::compensating, instance.step, instance.attempt + 1, instance.data,
                            **command, step.compensation_timeout},
                       cause_id,
@@ -314,7 +323,7 @@ Result<void> SagaCoordinator::handle_reply(pg::Transaction& tx, const Message& r
             }
             const auto next_index = static_cast<std::size_t>(instance.step) + 1;
             if (next_index >= definition->steps.size()) {
-                return transition(tx, outbox_, *clock_, options_.source, instance,
+                return transition(tx, outbox_, *clock_, options_.source, *definition, instance,
                                   Next{SagaStatus::completed, instance.step, 1, data, std::nullopt}, event.id,
                                   where + " succeeded: " + event.type + "; completed");
             }
@@ -322,12 +331,20 @@ Result<void> SagaCoordinator::handle_reply(pg::Transaction& tx, const Message& r
             auto command = guarded("invoke of step '" + next.name + "'", [&] { return next.invoke(data); });
             if (!command) return std::move(command).error();
             return transition(
-                tx, outbox_, *clock_, options_.source, instance,
+                tx, outbox_, *clock_, options_.source, *definition, instance,
                 Next{SagaStatus::running, static_cast<int>(next_index), 1, data, *command, next.timeout},
                 event.id, where + " succeeded: " + event.type);
         }
         if (contains(step.failure_replies, event.type)) {
-            return begin_compensation(tx, *definition, instance, instance.step - 1, event.id,
+            Instance failed = instance;
+            if (step.on_failure) {
+                auto updated =
+                    guarded("on_failure of " + where, [&] { return step.on_failure(failed.data, reply.payload); });
+                if (!updated) return std::move(updated).error();
+                if (!*updated) return std::move(*updated).error();
+                failed.data = std::move(updated->value());
+            }
+            return begin_compensation(tx, *definition, failed, instance.step - 1, event.id,
                                       where + " failed: " + event.type);
         }
         return ignore(where + " expects no such reply");

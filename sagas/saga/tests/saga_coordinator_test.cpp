@@ -360,3 +360,74 @@ TEST_F(SagaCoordinatorTest, ReportsPrintAnInstanceAndItsHistoryAsTextAndAsJson) 
     EXPECT_EQ(list.str().front(), '[');
     EXPECT_NE(list.str().find(R"("deadline": null)"), std::string::npos) << list.str();
 }
+
+namespace {
+
+// The PlaceOrder saga with the owner's hooks: a failure reply's payload becomes the data (so the
+// reason travels to on_finished), and on_finished records the outcome in the owner's table —
+// or fails when the test says so.
+class SagaHooksTest : public SagaCoordinatorTest {
+protected:
+    void SetUp() override {
+        auto c = db_.connect();
+        c.exec("CREATE TABLE finished (saga_id text PRIMARY KEY, status text, reason text, data jsonb)");
+        auto definition = place_order();
+        definition.steps[1].on_failure = [](const std::string&, const std::string& reply) -> Result<std::string> {
+            return reply;
+        };
+        definition.on_finished = [this](pg::Transaction& tx, const Finished& f) -> Result<void> {
+            if (fail_hook_) return Error::transient("test.hook", "the owner's table is busy");
+            auto r = tx.try_exec("INSERT INTO finished VALUES ($1, $2, $3, $4::jsonb)",
+                                 {f.saga_id, std::string(to_string(f.status)), f.reason, f.data});
+            if (!r) return std::move(r).error();
+            return {};
+        };
+        coordinator_.add(std::move(definition));
+    }
+    std::vector<std::string> finished_row(const std::string& id) {
+        auto c = db_.connect();
+        auto rows = c.exec("SELECT status, reason, data->>'code' FROM finished WHERE saga_id = $1", {id});
+        if (rows.empty()) return {};
+        return {rows.get<std::string>(0, 0), rows.get<std::string>(0, 1),
+                rows.get_optional<std::string>(0, 2).value_or("")};
+    }
+    bool fail_hook_ = false;
+};
+
+}  // namespace
+
+TEST_F(SagaHooksTest, OnFinishedRunsOnceInTheTransactionThatCompletesTheSaga) {
+    start("s1");
+    deliver_ok(reply_to(last(kConfirmListing), kListingConfirmed));
+    EXPECT_TRUE(finished_row("s1").empty()) << "not final yet";
+    deliver_ok(reply_to(last(kReserveStock), kStockReserved));
+    EXPECT_EQ(finished_row("s1"), (std::vector<std::string>{"completed", "", ""}));
+}
+
+TEST_F(SagaHooksTest, OnFailureKeepsTheParticipantsReasonForOnFinishedAfterCompensation) {
+    start("s1");
+    deliver_ok(reply_to(last(kConfirmListing), kListingConfirmed));
+    deliver_ok(reply_to(last(kReserveStock), kStockRejected, R"({"code": "out_of_stock"})"));
+    EXPECT_TRUE(finished_row("s1").empty()) << "compensating, not final";
+    deliver_ok(reply_to(last(kReleaseListing), kListingReleased));
+    auto row = finished_row("s1");
+    ASSERT_EQ(row.size(), 3u);
+    EXPECT_EQ(row[0], "compensated");
+    EXPECT_NE(row[1].find("failed"), std::string::npos) << row[1];
+    EXPECT_EQ(row[2], "out_of_stock");
+}
+
+TEST_F(SagaHooksTest, AFailingOnFinishedRollsTheTransitionBackSoTheReplyIsRetried) {
+    start("s1");
+    deliver_ok(reply_to(last(kConfirmListing), kListingConfirmed));
+    fail_hook_ = true;
+    auto reserved = reply_to(last(kReserveStock), kStockReserved);
+    auto failed = deliver(reserved);
+    ASSERT_FALSE(failed.has_value());
+    EXPECT_TRUE(failed.error().retriable()) << failed.error().describe();
+    EXPECT_EQ(show("s1").summary.status, SagaStatus::running);
+    fail_hook_ = false;
+    deliver_ok(reserved);
+    EXPECT_EQ(show("s1").summary.status, SagaStatus::completed);
+    EXPECT_EQ(finished_row("s1")[0], "completed");
+}

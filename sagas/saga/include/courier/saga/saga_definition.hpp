@@ -10,6 +10,8 @@
 
 #include "courier/core/errors.hpp"
 #include "courier/core/result.hpp"
+#include "courier/pg/transaction.hpp"
+#include "courier/saga/saga_status.hpp"
 
 namespace courier::saga {
 
@@ -45,6 +47,9 @@ struct SagaStep {
     std::chrono::milliseconds timeout{30000};
     /// Runs on a success reply before the next step's command is built. None: data unchanged.
     DataUpdate on_success = {};
+    /// Runs on a failure reply before compensation starts, e.g. to keep the participant's reason
+    /// in the data for on_finished. None: data unchanged.
+    DataUpdate on_failure = {};
     /// The compensation; none when the step changes nothing that must be undone. Compensations
     /// may be sent more than once (retries after a failure reply or a timeout, a compensation of
     /// a step whose command timed out and was never applied): participants must make them
@@ -56,6 +61,19 @@ struct SagaStep {
     std::chrono::milliseconds compensation_timeout{30000};
 };
 
+/// How an instance ended, for SagaDefinition::on_finished.
+struct Finished {
+    std::string saga_id;
+    SagaStatus status;   ///< completed, compensated or failed_needs_attention
+    std::string data;    ///< the final saga data (JSON text)
+    std::string reason;  ///< why it did not complete (the first cause); empty when completed
+};
+
+/// Runs inside the transaction that makes the instance final, so the owner's own state (an
+/// order's status, say) changes atomically with the saga's. An error rolls the transition back
+/// (transient: retried with the reply).
+using FinishedHook = std::function<Result<void>(pg::Transaction& transaction, const Finished& finished)>;
+
 /// A saga type. `type` names instances in courier_saga_instance.type.
 struct SagaDefinition {
     std::string type;
@@ -63,6 +81,9 @@ struct SagaDefinition {
     /// How many times one compensation is sent before the instance becomes
     /// failed_needs_attention (a human, or `courier saga`, takes it from there).
     int max_compensation_attempts = 3;
+    /// Called once when an instance becomes final (MassTransit's Finalize, Eventuate's
+    /// onSagaCompletedSuccessfully / onSagaRolledBack). None: nothing else happens.
+    FinishedHook on_finished = {};
 };
 
 /// Typed saga data converted to and from its JSON storage form in one place; the typed_*
