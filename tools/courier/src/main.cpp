@@ -22,7 +22,8 @@ void usage(std::ostream& out) {
            "  topics    list, create and describe topics, with a group's lag\n"
            "  dlq       list, show and redrive dead letters\n"
            "  schema    list the event catalog, validate a payload, check a schema version's compatibility\n"
-           "  saga      list saga instances (by type, status, stuck) and show one with its history\n\n"
+           "  saga      list saga instances (by type, status, stuck) and show one with its history\n"
+           "  demo      run the demo store: services, catalog, orders at a rate, invariant check\n\n"
            "`courier <command> --help` describes a command's options.\n";
 }
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
     if (command == "dlq") return courier::cli::run_dlq(args, io);
     if (command == "schema") return courier::cli::run_schema(args, io);
     if (command == "saga") return courier::cli::run_saga(args, io);
+    if (command == "demo") return courier::cli::run_demo(args, io);
     std::cerr << "courier: unknown command '" << command << "'\n\n";
     usage(std::cerr);
     return 2;

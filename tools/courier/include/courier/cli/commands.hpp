@@ -27,5 +27,7 @@ int run_dlq(const std::vector<std::string>& args, CommandIo io);
 int run_schema(const std::vector<std::string>& args, CommandIo io);
 /// `courier saga list|show`: saga instances and their history (courier::saga).
 int run_saga(const std::vector<std::string>& args, CommandIo io);
+/// `courier demo`: the demo store on one machine (courier::demo).
+int run_demo(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace courier::cli
