@@ -46,9 +46,8 @@ struct Settings {
     std::string brokers;
     std::string otlp;    // empty: encode and discard
     double ratio = 1.0;  // 1 = always_on; less = traceidratio (root spans), parents followed
-    bool propagate_only = false;
-    std::size_t max_in_flight = 100000;  // KafkaPublisher's default; lower = a steadier producer  // "on" =
-                                         // contexts made and carried, nothing recorded or exported
+    bool propagate_only = false;         // "on" = contexts made and carried, nothing recorded or exported
+    std::size_t max_in_flight = 100000;  // KafkaPublisher's default; lower = a steadier producer
     long messages = 200000;
     int runs = 5;
 };

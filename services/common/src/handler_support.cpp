@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "courier/core/errors.hpp"
+#include "courier/http/http_error.hpp"
 #include "courier/http/response.hpp"
 #include "courier/pg/errors.hpp"
 

@@ -3,7 +3,9 @@
 // headers under GCC 12 (FACTS.md). Include this only in .cpp files: each such translation unit
 // takes ~13 s to compile.
 
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>

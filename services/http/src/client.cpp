@@ -21,8 +21,9 @@ beast::string_view bsv(std::string_view text) { return {text.data(), text.size()
 
 // The server closed a kept-alive connection (idle timeout, restart) before we sent: worth one retry.
 bool closed_by_peer(const beast::error_code& ec) {
-    return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+    return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted;
 }
 
 constexpr std::uint64_t kMaxResponseBody = 256ull * 1024 * 1024;
@@ -60,7 +61,8 @@ public:
             bhttp::response_parser<bhttp::string_body> parser;
             parser.body_limit(kMaxResponseBody);
             if (!ec) {
-                bhttp::async_read(*stream_, buffer_, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+                bhttp::async_read(*stream_, buffer_, parser,
+                                  [&](beast::error_code e, std::size_t) { ec = e; });
                 run();
             }
             if (ec) {
@@ -126,8 +128,9 @@ private:
         run();
         if (ec) {
             close();
-            throw failure(method, target, "cannot connect: " + (ec == beast::error::timeout ? std::string("timed out")
-                                                                                            : ec.message()));
+            throw failure(
+                method, target,
+                "cannot connect: " + (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
         }
         stream_->socket().set_option(tcp::no_delay(true), ec);
         ++opened_;

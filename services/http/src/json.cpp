@@ -2,7 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
-#include "courier/http/response.hpp"
+#include "courier/http/http_error.hpp"
 
 namespace courier::http {
 
@@ -20,13 +20,19 @@ std::string field_name(std::string_view field, std::string_view context) {
 
 std::string_view kind_of(const rapidjson::Value& value) {
     switch (value.GetType()) {
-        case rapidjson::kNullType: return "null";
+        case rapidjson::kNullType:
+            return "null";
         case rapidjson::kFalseType:
-        case rapidjson::kTrueType: return "boolean";
-        case rapidjson::kObjectType: return "object";
-        case rapidjson::kArrayType: return "array";
-        case rapidjson::kStringType: return "string";
-        case rapidjson::kNumberType: return value.IsDouble() ? "a number with a fraction or exponent" : "integer";
+        case rapidjson::kTrueType:
+            return "boolean";
+        case rapidjson::kObjectType:
+            return "object";
+        case rapidjson::kArrayType:
+            return "array";
+        case rapidjson::kStringType:
+            return "string";
+        case rapidjson::kNumberType:
+            return value.IsDouble() ? "a number with a fraction or exponent" : "integer";
     }
     return "unknown";
 }
@@ -45,24 +51,27 @@ std::string_view kind_of(const rapidjson::Value& value) {
 
 // The member, or nullptr when absent. A non-object `object` is the caller's body or nested value of
 // the wrong shape: a client mistake too.
-const rapidjson::Value* member(const rapidjson::Value& object, std::string_view field, std::string_view context) {
+const rapidjson::Value* member(const rapidjson::Value& object, std::string_view field,
+                               std::string_view context) {
     if (!object.IsObject()) {
         std::string where = context.empty() ? std::string("request body") : "'" + std::string(context) + "'";
-        throw HttpError(400, "invalid_body", where + " must be a JSON object, got " + std::string(kind_of(object)));
+        throw HttpError(400, "invalid_body",
+                        where + " must be a JSON object, got " + std::string(kind_of(object)));
     }
     auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(), field.size())));
     return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
-const rapidjson::Value& required(const rapidjson::Value& object, std::string_view field, std::string_view context,
-                                 std::string_view expected) {
+const rapidjson::Value& required(const rapidjson::Value& object, std::string_view field,
+                                 std::string_view context, std::string_view expected) {
     const rapidjson::Value* value = member(object, field, context);
     if (!value) invalid_field(field, context, expected, nullptr);
     return *value;
 }
 
 // Absent and null read as "not given".
-const rapidjson::Value* optional(const rapidjson::Value& object, std::string_view field, std::string_view context) {
+const rapidjson::Value* optional(const rapidjson::Value& object, std::string_view field,
+                                 std::string_view context) {
     const rapidjson::Value* value = member(object, field, context);
     return value && !value->IsNull() ? value : nullptr;
 }
@@ -78,20 +87,24 @@ bool is_json_media_type(std::string_view content_type) {
 }  // namespace
 
 rapidjson::Document parse_json_body(const Request& request) {
-    if (auto content_type = request.header("Content-Type"); content_type && !is_json_media_type(*content_type)) {
+    if (auto content_type = request.header("Content-Type");
+        content_type && !is_json_media_type(*content_type)) {
         throw HttpError(415, "unsupported_media_type",
                         "Content-Type must be application/json, got '" + *content_type + "'");
     }
-    if (request.body.empty()) throw HttpError(400, "malformed_json", "request body is empty: expected a JSON object");
+    if (request.body.empty())
+        throw HttpError(400, "malformed_json", "request body is empty: expected a JSON object");
     rapidjson::Document document;
     document.Parse(request.body.data(), request.body.size());
     if (document.HasParseError()) {
         throw HttpError(400, "malformed_json",
-                        "request body is not valid JSON: " + std::string(rapidjson::GetParseError_En(document.GetParseError())) +
+                        "request body is not valid JSON: " +
+                            std::string(rapidjson::GetParseError_En(document.GetParseError())) +
                             " (at byte offset " + std::to_string(document.GetErrorOffset()) + ")");
     }
     if (!document.IsObject()) {
-        throw HttpError(400, "invalid_body", "request body must be a JSON object, got " + std::string(kind_of(document)));
+        throw HttpError(400, "invalid_body",
+                        "request body must be a JSON object, got " + std::string(kind_of(document)));
     }
     return document;
 }
@@ -114,7 +127,8 @@ bool require_bool(const rapidjson::Value& object, std::string_view field, std::s
     return value.GetBool();
 }
 
-const rapidjson::Value& require_array(const rapidjson::Value& object, std::string_view field, std::string_view context) {
+const rapidjson::Value& require_array(const rapidjson::Value& object, std::string_view field,
+                                      std::string_view context) {
     const auto& value = required(object, field, context, "an array");
     if (!value.IsArray()) invalid_field(field, context, "an array", &value);
     return value;
@@ -127,7 +141,8 @@ const rapidjson::Value& require_object(const rapidjson::Value& object, std::stri
     return value;
 }
 
-std::optional<int64_t> optional_int(const rapidjson::Value& object, std::string_view field, std::string_view context) {
+std::optional<int64_t> optional_int(const rapidjson::Value& object, std::string_view field,
+                                    std::string_view context) {
     const auto* value = optional(object, field, context);
     if (!value) return std::nullopt;
     if (!value->IsInt64()) invalid_field(field, context, "an integer", value);
@@ -142,7 +157,8 @@ std::optional<std::string> optional_string(const rapidjson::Value& object, std::
     return std::string(value->GetString(), value->GetStringLength());
 }
 
-std::optional<bool> optional_bool(const rapidjson::Value& object, std::string_view field, std::string_view context) {
+std::optional<bool> optional_bool(const rapidjson::Value& object, std::string_view field,
+                                  std::string_view context) {
     const auto* value = optional(object, field, context);
     if (!value) return std::nullopt;
     if (!value->IsBool()) invalid_field(field, context, "a boolean", value);

@@ -19,9 +19,12 @@ constexpr std::array<double, 11> kLatencyBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 
 
 std::string_view type_name(int type) {
     switch (type) {
-        case kCounter: return "counter";
-        case kHistogram: return "histogram";
-        default: return "gauge";
+        case kCounter:
+            return "counter";
+        case kHistogram:
+            return "histogram";
+        default:
+            return "gauge";
     }
 }
 
@@ -40,7 +43,8 @@ bool valid_label_name(std::string_view name) {
     if (name.empty() || name.starts_with("__")) return false;
     for (std::size_t i = 0; i < name.size(); ++i) {
         char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
         if (!ok) return false;
     }
     return true;
@@ -49,10 +53,17 @@ bool valid_label_name(std::string_view name) {
 void append_escaped_label_value(std::string& out, std::string_view value) {
     for (char c : value) {
         switch (c) {
-            case '\\': out += "\\\\"; break;
-            case '"': out += "\\\""; break;
-            case '\n': out += "\\n"; break;
-            default: out += c;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            default:
+                out += c;
         }
     }
 }
@@ -60,9 +71,14 @@ void append_escaped_label_value(std::string& out, std::string_view value) {
 void append_escaped_help(std::string& out, std::string_view help) {
     for (char c : help) {
         switch (c) {
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            default: out += c;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            default:
+                out += c;
         }
     }
 }
@@ -108,11 +124,13 @@ void validate_labels(std::string_view metric, const Labels& labels, bool histogr
     for (std::size_t i = 0; i < labels.size(); ++i) {
         const auto& name = labels[i].first;
         if (!valid_label_name(name) || (histogram && name == "le")) {
-            throw std::invalid_argument("metric " + std::string(metric) + ": invalid label name '" + name + "'");
+            throw std::invalid_argument("metric " + std::string(metric) + ": invalid label name '" + name +
+                                        "'");
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (labels[j].first == name) {
-                throw std::invalid_argument("metric " + std::string(metric) + ": label '" + name + "' given twice");
+                throw std::invalid_argument("metric " + std::string(metric) + ": label '" + name +
+                                            "' given twice");
             }
         }
     }
@@ -177,7 +195,8 @@ struct Metrics::Family {
         return series<Scalar>(scalars, labels, [] { return std::make_unique<Scalar>(); });
     }
     Histogram& histogram(const Labels& labels) {
-        return series<Histogram>(histograms, labels, [this] { return std::make_unique<Histogram>(bounds.size() + 1); });
+        return series<Histogram>(histograms, labels,
+                                 [this] { return std::make_unique<Histogram>(bounds.size() + 1); });
     }
 };
 
@@ -201,7 +220,8 @@ Metrics::Family& Metrics::family(std::string_view name, std::string_view help, i
         if (type == kHistogram) {
             for (double bound : buckets) {
                 if (std::isnan(bound) || (!bounds.empty() && bound <= bounds.back())) {
-                    throw std::invalid_argument("histogram " + std::string(name) + ": buckets must be strictly increasing");
+                    throw std::invalid_argument("histogram " + std::string(name) +
+                                                ": buckets must be strictly increasing");
                 }
                 if (std::isinf(bound) && bound > 0) break;  // +Inf is implicit
                 bounds.push_back(bound);
@@ -219,7 +239,8 @@ Metrics::Family& Metrics::family(std::string_view name, std::string_view help, i
         found = it->second.get();
     }
     if (found->type != type) {
-        throw std::invalid_argument("metric " + std::string(name) + " is a " + std::string(type_name(found->type)) +
+        throw std::invalid_argument("metric " + std::string(name) + " is a " +
+                                    std::string(type_name(found->type)) +
                                     (found->type == kCallback ? " callback" : "") + ", not a " +
                                     std::string(type_name(type)) + (type == kCallback ? " callback" : ""));
     }
@@ -255,13 +276,14 @@ void Metrics::gauge_callback(std::string_view name, std::string_view help,
     f.read = std::move(shared);
 }
 
-void Metrics::histogram_observe(std::string_view name, std::string_view help, const Labels& labels, double value,
-                                std::span<const double> buckets) {
+void Metrics::histogram_observe(std::string_view name, std::string_view help, const Labels& labels,
+                                double value, std::span<const double> buckets) {
     Family& f = family(name, help, kHistogram, buckets);
     auto& series = f.histogram(labels);
     std::size_t index = f.bounds.size();  // +Inf, also for NaN
     if (!std::isnan(value)) {
-        index = static_cast<std::size_t>(std::lower_bound(f.bounds.begin(), f.bounds.end(), value) - f.bounds.begin());
+        index = static_cast<std::size_t>(std::lower_bound(f.bounds.begin(), f.bounds.end(), value) -
+                                         f.bounds.begin());
     }
     series.counts[index].fetch_add(1, std::memory_order_relaxed);
     series.sum.fetch_add(value, std::memory_order_relaxed);

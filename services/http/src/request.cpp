@@ -1,6 +1,6 @@
 #include "courier/http/request.hpp"
 
-#include "courier/http/response.hpp"
+#include "courier/http/http_error.hpp"
 
 namespace courier::http {
 
@@ -56,16 +56,20 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 void parse_target(Request& request) {
     std::string_view target = request.target;
     if (target.empty() || target.front() != '/') {
-        throw HttpError(400, "bad_request", "request target must start with '/': '" + std::string(target) + "'");
+        throw HttpError(400, "bad_request",
+                        "request target must start with '/': '" + std::string(target) + "'");
     }
     std::size_t question = target.find('?');
     std::string_view raw_path = target.substr(0, question);
     // A fragment never reaches a server, but be tolerant of one in the query.
-    std::string_view raw_query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    std::string_view raw_query =
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
     raw_query = raw_query.substr(0, raw_query.find('#'));
 
     auto path = percent_decode(raw_path);
-    if (!path) throw HttpError(400, "bad_request", "malformed percent escape in path '" + std::string(raw_path) + "'");
+    if (!path)
+        throw HttpError(400, "bad_request",
+                        "malformed percent escape in path '" + std::string(raw_path) + "'");
     request.path = std::move(*path);
 
     request.query.clear();
@@ -76,9 +80,11 @@ void parse_target(Request& request) {
         if (pair.empty()) continue;
         std::size_t eq = pair.find('=');
         auto name = percent_decode(pair.substr(0, eq), true);
-        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+        auto value =
+            percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
         if (!name || !value) {
-            throw HttpError(400, "bad_request", "malformed percent escape in query '" + std::string(pair) + "'");
+            throw HttpError(400, "bad_request",
+                            "malformed percent escape in query '" + std::string(pair) + "'");
         }
         request.query[std::move(*name)] = std::move(*value);
     }

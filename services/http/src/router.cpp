@@ -111,9 +111,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
 Handler Router::resolve(Request& request) const {
     // Match on the raw path, decoding each captured segment afterwards, so an encoded "/" (%2F)
     // stays inside its segment.
-    std::string_view raw_path = request.target.empty() ? std::string_view(request.path)
-                                                       : std::string_view(request.target).substr(
-                                                             0, request.target.find('?'));
+    std::string_view raw_path = request.target.empty()
+                                    ? std::string_view(request.path)
+                                    : std::string_view(request.target).substr(0, request.target.find('?'));
     Match found = match(request.method, raw_path);
     request.params.clear();
     if (found.route) {
@@ -126,7 +126,8 @@ Handler Router::resolve(Request& request) const {
             if (!decoded) {
                 std::string bad(segments[i]);
                 return [bad](const Request&) -> Response {
-                    return Response::error(400, "bad_request", "malformed percent escape in path segment '" + bad + "'");
+                    return Response::error(400, "bad_request",
+                                           "malformed percent escape in path segment '" + bad + "'");
                 };
             }
             request.params[segment.text] = std::move(*decoded);
@@ -138,13 +139,16 @@ Handler Router::resolve(Request& request) const {
         std::string allow = join(found.allowed, ", ");
         return [allow](const Request& r) {
             Response response = Response::error(
-                405, "method_not_allowed", "method " + r.method + " is not allowed on " + r.path + "; allowed: " + allow);
+                405, "method_not_allowed",
+                "method " + r.method + " is not allowed on " + r.path + "; allowed: " + allow);
             response.headers.emplace_back("Allow", allow);
             return response;
         };
     }
     request.route.clear();
-    return [](const Request& r) { return Response::error(404, "not_found", "no route for " + r.method + " " + r.path); };
+    return [](const Request& r) {
+        return Response::error(404, "not_found", "no route for " + r.method + " " + r.path);
+    };
 }
 
 Response Router::dispatch(Request& request) const { return resolve(request)(request); }

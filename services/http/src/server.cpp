@@ -132,7 +132,8 @@ public:
     asio::any_io_executor get_executor() { return stream_.get_executor(); }
 
     void start() {
-        asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read_request, shared_from_this()));
+        asio::dispatch(stream_.get_executor(),
+                       beast::bind_front_handler(&Session::read_request, shared_from_this()));
     }
 
     /// Runs on the strand after stop() began: idle or reading connections close now; a request being
@@ -163,7 +164,8 @@ private:
         auto expect = sv(head[bhttp::field::expect]);
         if (iequals(expect, "100-continue") && !parser_->is_done()) {
             continue_.emplace(bhttp::status::continue_, 11);
-            bhttp::async_write(stream_, *continue_, beast::bind_front_handler(&Session::on_continue, shared_from_this()));
+            bhttp::async_write(stream_, *continue_,
+                               beast::bind_front_handler(&Session::on_continue, shared_from_this()));
             return;
         }
         read_body();
@@ -176,7 +178,8 @@ private:
 
     void read_body() {
         if (parser_->is_done()) return on_request();
-        bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::on_body, shared_from_this()));
     }
 
     void on_body(beast::error_code ec, std::size_t) {
@@ -209,7 +212,8 @@ private:
     void answer_and_close(int status, std::string_view code, std::string message) {
         spdlog::debug("http: {} from {}: {}", status, remote_, message);
         std::string method = "OTHER";
-        if (parser_ && parser_->is_header_done()) method = std::string(method_label(sv(parser_->get().method_string())));
+        if (parser_ && parser_->is_header_done())
+            method = std::string(method_label(sv(parser_->get().method_string())));
         server_.record(method, "unmatched", status, std::chrono::steady_clock::now());
         write(Response::error(status, code, message), false, "", true);
     }
@@ -242,8 +246,16 @@ private:
         response_.reason(bsv(reason_phrase(response.status)));
         response_.set(bhttp::field::server, "courier");
         bool no_body = response.status == 204 || response.status == 304 || response.status / 100 == 1;
-        if (!no_body && !response.content_type.empty()) response_.set(bhttp::field::content_type, bsv(response.content_type));
-        for (auto& [name, value] : response.headers) response_.insert(bsv(name), bsv(value));
+        if (!no_body && !response.content_type.empty())
+            response_.set(bhttp::field::content_type, bsv(response.content_type));
+        for (auto& [name, value] : response.headers) {
+            // Framing is the server's business: a handler's copy could contradict it.
+            if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+                iequals(name, "Connection")) {
+                continue;
+            }
+            response_.insert(bsv(name), bsv(value));
+        }
         keep_alive = keep_alive && !linger && !server_.stopping();
         response_.keep_alive(keep_alive);
         if (no_body) {
@@ -254,10 +266,11 @@ private:
             response_.content_length(size);
         }
         stream_.expires_after(server_.options().write_timeout);
-        bhttp::async_write(stream_, response_,
-                           [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
-                               self->on_write(ec, keep_alive, linger);
-                           });
+        bhttp::async_write(
+            stream_, response_,
+            [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+                self->on_write(ec, keep_alive, linger);
+            });
     }
 
     void on_write(beast::error_code ec, bool keep_alive, bool linger) {
@@ -281,10 +294,11 @@ private:
     }
 
     void drain_more() {
-        stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->close();
-            self->drain_more();
-        });
+        stream_.async_read_some(asio::buffer(drain_buffer_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (ec) return self->close();
+                                    self->drain_more();
+                                });
     }
 
     void close() {
@@ -324,7 +338,8 @@ void Server::Impl::start() {
     auto fail = [&](std::string_view step) {
         std::string hint;
         if (ec == asio::error::address_in_use) {
-            hint = "another process listens on port " + std::to_string(options_.port) + "; stop it or choose another port";
+            hint = "another process listens on port " + std::to_string(options_.port) +
+                   "; stop it or choose another port";
         } else if (ec == asio::error::access_denied) {
             hint = "ports below 1024 need privileges; choose a higher port";
         } else if (ec == boost::system::errc::address_not_available) {
@@ -332,7 +347,8 @@ void Server::Impl::start() {
         }
         beast::error_code ignored;
         acceptor_.close(ignored);
-        throw CourierError(ErrorKind::permanent, "cannot listen on " + where + " (" + std::string(step) + "): " + ec.message(),
+        throw CourierError(ErrorKind::permanent,
+                           "cannot listen on " + where + " (" + std::string(step) + "): " + ec.message(),
                            hint);
     };
     if (acceptor_.open(endpoint.protocol(), ec)) fail("open");
@@ -402,7 +418,8 @@ void Server::Impl::stop() {
     std::lock_guard lifecycle(lifecycle_mutex_);
     if (!started_ || stopped_) return;
     if (std::find(thread_ids_.begin(), thread_ids_.end(), std::this_thread::get_id()) != thread_ids_.end()) {
-        throw std::logic_error("courier::http::Server::stop() called from one of its own threads (a handler?)");
+        throw std::logic_error(
+            "courier::http::Server::stop() called from one of its own threads (a handler?)");
     }
     stopped_ = true;
 
@@ -430,10 +447,11 @@ void Server::Impl::stop() {
 
     {
         std::unique_lock lock(sessions_mutex_);
-        bool drained = sessions_cv_.wait_for(lock, options_.shutdown_timeout, [this] { return sessions_.empty(); });
+        bool drained =
+            sessions_cv_.wait_for(lock, options_.shutdown_timeout, [this] { return sessions_.empty(); });
         if (!drained) {
-            spdlog::warn("http: {} connection(s) still busy {} s after stop(); stopping anyway", sessions_.size(),
-                         options_.shutdown_timeout.count());
+            spdlog::warn("http: {} connection(s) still busy {} s after stop(); stopping anyway",
+                         sessions_.size(), options_.shutdown_timeout.count());
         }
     }
     work_.reset();
@@ -459,32 +477,40 @@ Response Server::Impl::handle(Request& request) {
             } catch (const HttpError& e) {
                 return e.to_response();
             } catch (const std::exception& e) {
-                spdlog::error("http: handler for {} {} (route {}) failed: {}", r.method, r.target, r.route, e.what());
-                return Response::error(500, "internal", "internal error while handling " + r.method + " " + r.path +
-                                                            "; see the service log");
+                spdlog::error("http: handler for {} {} (route {}) failed: {}", r.method, r.target, r.route,
+                              e.what());
+                return Response::error(
+                    500, "internal",
+                    "internal error while handling " + r.method + " " + r.path + "; see the service log");
             } catch (...) {
-                spdlog::error("http: handler for {} {} (route {}) threw a non-exception", r.method, r.target, r.route);
-                return Response::error(500, "internal", "internal error while handling " + r.method + " " + r.path +
-                                                            "; see the service log");
+                spdlog::error("http: handler for {} {} (route {}) threw a non-exception", r.method, r.target,
+                              r.route);
+                return Response::error(
+                    500, "internal",
+                    "internal error while handling " + r.method + " " + r.path + "; see the service log");
             }
         };
         for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
-            next = [&middleware = *it, inner = std::move(next)](const Request& r) { return middleware(r, inner); };
+            next = [&middleware = *it, inner = std::move(next)](const Request& r) {
+                return middleware(r, inner);
+            };
         }
         response = next(request);
     } catch (const HttpError& e) {
         response = e.to_response();
     } catch (const std::exception& e) {
         spdlog::error("http: middleware for {} {} failed: {}", request.method, request.target, e.what());
-        response = Response::error(500, "internal", "internal error while handling " + request.method + " " +
-                                                        request.path + "; see the service log");
+        response = Response::error(
+            500, "internal",
+            "internal error while handling " + request.method + " " + request.path + "; see the service log");
     } catch (...) {
         spdlog::error("http: middleware for {} {} threw a non-exception", request.method, request.target);
         response = Response::error(500, "internal", "internal error; see the service log");
     }
 
     if (metrics_) metrics_->gauge_add("http_requests_in_flight", "HTTP requests being handled.", {}, -1);
-    record(method_label(request.method), request.route.empty() ? "unmatched" : request.route, response.status, started);
+    record(method_label(request.method), request.route.empty() ? "unmatched" : request.route, response.status,
+           started);
     return response;
 }
 
@@ -494,10 +520,11 @@ void Server::Impl::record(std::string_view method, std::string_view route, int s
     try {
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         Labels labels{{"method", std::string(method)}, {"route", std::string(route)}};
-        metrics_->histogram_observe("http_request_duration_seconds", "HTTP request latency by route, in seconds.",
-                                    labels, seconds);
+        metrics_->histogram_observe("http_request_duration_seconds",
+                                    "HTTP request latency by route, in seconds.", labels, seconds);
         labels.emplace_back("status", std::to_string(status));
-        metrics_->counter_add("http_requests_total", "HTTP requests answered, by method, route and status.", labels);
+        metrics_->counter_add("http_requests_total", "HTTP requests answered, by method, route and status.",
+                              labels);
     } catch (const std::exception& e) {
         spdlog::warn("http: recording request metrics failed: {}", e.what());
     }

@@ -53,7 +53,8 @@ void install() {
     action.sa_flags = SA_RESTART;
     for (int number : {SIGINT, SIGTERM}) {
         if (::sigaction(number, &action, nullptr) != 0) {
-            throw std::runtime_error(std::string("ShutdownSignal: sigaction failed: ") + std::strerror(errno));
+            throw std::runtime_error(std::string("ShutdownSignal: sigaction failed: ") +
+                                     std::strerror(errno));
         }
     }
 }

@@ -50,7 +50,8 @@ TEST(AccessLog, LogsOneLinePerRequestWithStatusRouteAndPeer) {
     std::string text = log.text();
     EXPECT_NE(text.find("info order: POST /orders?x=1 -> 202 (route /orders, "), std::string::npos) << text;
     EXPECT_NE(text.find(" ms, 127.0.0.1:5000)"), std::string::npos) << text;
-    EXPECT_NE(text.find("warning order: GET /orders/1 -> 500 (route /orders/{id}, "), std::string::npos) << text;
+    EXPECT_NE(text.find("warning order: GET /orders/1 -> 500 (route /orders/{id}, "), std::string::npos)
+        << text;
     EXPECT_NE(text.find("debug order: GET /healthz -> 202"), std::string::npos) << text;
 }
 

@@ -60,7 +60,8 @@ TEST(Client, SendsTheContentTypeOnlyWithABody) {
     server.start();
     Client client("127.0.0.1", server.port());
     EXPECT_EQ(client.post("/echo", "{}").header("X-Content-Type-Seen"), "application/json");
-    EXPECT_EQ(client.request("POST", "/echo", "a=1", "application/x-www-form-urlencoded").header("x-content-type-seen"),
+    EXPECT_EQ(client.request("POST", "/echo", "a=1", "application/x-www-form-urlencoded")
+                  .header("x-content-type-seen"),
               "application/x-www-form-urlencoded");
     EXPECT_EQ(client.request("POST", "/echo").header("X-Content-Type-Seen"), "none");
 }
@@ -99,7 +100,8 @@ TEST(Client, TimesOutOnAServerThatNeverAnswers) {
 
 TEST(ParseHttpUrl, SplitsHostAndPort) {
     EXPECT_EQ(parse_http_url("http://127.0.0.1:8081"), (std::pair<std::string, uint16_t>{"127.0.0.1", 8081}));
-    EXPECT_EQ(parse_http_url("http://localhost:8083/orders?x=1"), (std::pair<std::string, uint16_t>{"localhost", 8083}));
+    EXPECT_EQ(parse_http_url("http://localhost:8083/orders?x=1"),
+              (std::pair<std::string, uint16_t>{"localhost", 8083}));
     EXPECT_EQ(parse_http_url("HTTP://order:8083/"), (std::pair<std::string, uint16_t>{"order", 8083}));
     EXPECT_EQ(parse_http_url("localhost:9"), (std::pair<std::string, uint16_t>{"localhost", 9}));
     EXPECT_EQ(parse_http_url("http://example.org"), (std::pair<std::string, uint16_t>{"example.org", 80}));
@@ -113,7 +115,8 @@ TEST(ParseHttpUrl, RejectsWhatItCannotUseQuotingTheText) {
             parse_http_url(url);
             ADD_FAILURE() << "accepted '" << url << "'";
         } catch (const ConfigError& e) {
-            EXPECT_NE(std::string(e.what()).find("'" + std::string(url) + "'"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("'" + std::string(url) + "'"), std::string::npos)
+                << e.what();
         }
     }
 }

@@ -93,7 +93,8 @@ TEST(RequireField, AcceptsOnlyIntegersInInt64Range) {
 }
 
 TEST(OptionalField, ReadsAbsentAndNullAsNotGivenButRejectsAWrongType) {
-    auto document = parse_json_body(body(R"({"price_cents": 250, "active": null, "title": "t", "quantity": "3"})"));
+    auto document =
+        parse_json_body(body(R"({"price_cents": 250, "active": null, "title": "t", "quantity": "3"})"));
     EXPECT_EQ(optional_int(document, "price_cents"), 250);
     EXPECT_FALSE(optional_bool(document, "active").has_value());
     EXPECT_FALSE(optional_int(document, "missing").has_value());
@@ -117,14 +118,24 @@ TEST(RequireField, NamesNestedFieldsWithTheirContext) {
 TEST(JsonWriter, BuildsResponseBodies) {
     JsonWriter writer;
     writer.begin_object()
-        .key("id").string("o-1")
-        .key("total").integer(-1250)
-        .key("ok").boolean(true)
-        .key("reason").null()
-        .key("ratio").number(0.5)
-        .key("items").begin_array().string("a\"b\n").integer(3).end_array()
+        .key("id")
+        .string("o-1")
+        .key("total")
+        .integer(-1250)
+        .key("ok")
+        .boolean(true)
+        .key("reason")
+        .null()
+        .key("ratio")
+        .number(0.5)
+        .key("items")
+        .begin_array()
+        .string("a\"b\n")
+        .integer(3)
+        .end_array()
         .end_object();
-    EXPECT_EQ(writer.str(), R"({"id":"o-1","total":-1250,"ok":true,"reason":null,"ratio":0.5,"items":["a\"b\n",3]})");
+    EXPECT_EQ(writer.str(),
+              R"({"id":"o-1","total":-1250,"ok":true,"reason":null,"ratio":0.5,"items":["a\"b\n",3]})");
 }
 
 TEST(JsonWriter, WritesParsedValuesAsTheyAre) {

@@ -49,7 +49,8 @@ TEST(Metrics, RendersAKnownSampleExactly) {
 
 TEST(Metrics, EscapesLabelValuesAndHelpText) {
     Metrics metrics;
-    metrics.counter_add("odd_total", "Help with \\ and\nnewline \"quoted\".", {{"path", "C:\\dir \"x\"\nnext"}});
+    metrics.counter_add("odd_total", "Help with \\ and\nnewline \"quoted\".",
+                        {{"path", "C:\\dir \"x\"\nnext"}});
     EXPECT_EQ(metrics.render(),
               "# HELP odd_total Help with \\\\ and\\nnewline \"quoted\".\n"
               "# TYPE odd_total counter\n"
@@ -62,7 +63,8 @@ TEST(Metrics, KeepsHistogramBucketsCumulativeWithTheDefaultLatencyBuckets) {
         metrics.histogram_observe("latency_seconds", "Latency.", {}, seconds);
     }
     std::string text = metrics.render();
-    EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos) << text;  // le is inclusive
+    EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos)
+        << text;  // le is inclusive
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.01\"} 3\n"), std::string::npos) << text;
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.1\"} 3\n"), std::string::npos) << text;
     EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.25\"} 5\n"), std::string::npos) << text;
@@ -150,10 +152,12 @@ TEST(Metrics, CountsEveryIncrementFromManyThreads) {
     }
     for (auto& thread : threads) thread.join();
     double total = 0;
-    for (int shard = 0; shard < 4; ++shard) total += metrics.value("hits_total", {{"shard", std::to_string(shard)}});
+    for (int shard = 0; shard < 4; ++shard)
+        total += metrics.value("hits_total", {{"shard", std::to_string(shard)}});
     EXPECT_EQ(total, kThreads * kIncrements);
-    EXPECT_EQ(metrics.value("work_seconds", {{"thread", "0"}}) + metrics.value("work_seconds", {{"thread", "1"}}),
-              kThreads * kIncrements);
+    EXPECT_EQ(
+        metrics.value("work_seconds", {{"thread", "0"}}) + metrics.value("work_seconds", {{"thread", "1"}}),
+        kThreads * kIncrements);
 }
 
 }  // namespace

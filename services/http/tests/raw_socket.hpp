@@ -47,6 +47,7 @@ private:
 
 /// Polls `condition` every few milliseconds until it holds or `timeout` passes; returns its last
 /// value.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace courier::http::testing

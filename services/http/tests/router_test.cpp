@@ -1,9 +1,10 @@
+#include "courier/http/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
 #include "courier/http/json.hpp"
-#include "courier/http/router.hpp"
 
 namespace courier::http {
 namespace {
@@ -32,7 +33,9 @@ rapidjson::Document parse(const std::string& text) {
 
 TEST(Router, MatchesExactSegmentsAndCapturesParameters) {
     Router router;
-    router.get("/orders", echo("list")).get("/orders/{id}", echo("one")).post("/products/{id}/stock", echo("stock"));
+    router.get("/orders", echo("list"))
+        .get("/orders/{id}", echo("one"))
+        .post("/products/{id}/stock", echo("stock"));
 
     auto list = make("GET", "/orders");
     EXPECT_EQ(router.dispatch(list).body, "list");
@@ -80,7 +83,9 @@ TEST(Router, AnswersNotFoundForAPathNoRouteMatches) {
 
 TEST(Router, AnswersMethodNotAllowedWithAnAllowHeaderWhenOnlyTheMethodDiffers) {
     Router router;
-    router.get("/listings/{id}", echo("get")).patch("/listings/{id}", echo("patch")).post("/listings", echo("post"));
+    router.get("/listings/{id}", echo("get"))
+        .patch("/listings/{id}", echo("patch"))
+        .post("/listings", echo("post"));
     auto request = make("DELETE", "/listings/7");
     Response response = router.dispatch(request);
     EXPECT_EQ(response.status, 405);
@@ -145,7 +150,8 @@ TEST(Response, BuildsTheErrorBodyAsValidJsonEvenFromInvalidUtf8) {
     Response response = Response::error(409, "conflict", "sku \"A\" exists \xff");
     EXPECT_EQ(response.status, 409);
     EXPECT_EQ(response.content_type, "application/json");
-    EXPECT_EQ(response.body, "{\"error\":{\"code\":\"conflict\",\"message\":\"sku \\\"A\\\" exists \xEF\xBF\xBD\"}}");
+    EXPECT_EQ(response.body,
+              "{\"error\":{\"code\":\"conflict\",\"message\":\"sku \\\"A\\\" exists \xEF\xBF\xBD\"}}");
     EXPECT_EQ(Response::text(200, "hi").content_type, "text/plain; charset=utf-8");
     EXPECT_EQ(Response::json(201, "{}").status, 201);
 }

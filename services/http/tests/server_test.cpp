@@ -40,7 +40,12 @@ Router store_router() {
     Router router;
     router.get("/orders/{id}", [](const Request& r) {
         JsonWriter writer;
-        writer.begin_object().key("id").string(r.params.at("id")).key("status").string("PENDING").end_object();
+        writer.begin_object()
+            .key("id")
+            .string(r.params.at("id"))
+            .key("status")
+            .string("PENDING")
+            .end_object();
         return Response::json(200, writer.str());
     });
     router.post("/orders", [](const Request& r) {
@@ -49,8 +54,11 @@ Router store_router() {
         return Response::json(202, R"({"id":"o-1","status":"PENDING","customer_id":")" + customer + "\"}");
     });
     router.post("/echo", [](const Request& r) { return Response::text(200, r.body); });
-    router.get("/query", [](const Request& r) { return Response::text(200, r.query.count("q") ? r.query.at("q") : ""); });
-    router.get("/conflict", [](const Request&) -> Response { throw HttpError(409, "conflict", "already exists"); });
+    router.get("/query", [](const Request& r) {
+        return Response::text(200, r.query.count("q") ? r.query.at("q") : "");
+    });
+    router.get("/conflict",
+               [](const Request&) -> Response { throw HttpError(409, "conflict", "already exists"); });
     router.get("/boom", [](const Request&) -> Response { throw std::runtime_error("database exploded"); });
     router.get("/throws-int", [](const Request&) -> Response { throw 42; });
     router.get("/no-content", [](const Request&) { return Response::json(204, "ignored"); });
@@ -111,14 +119,16 @@ TEST(Server, AnswersMalformedJsonWith400AndRapidJsonsMessage) {
     Response response = client.post("/orders", R"({"customer_id": )");
     EXPECT_EQ(response.status, 400);
     EXPECT_EQ(error_code_of(response), "malformed_json");
-    EXPECT_EQ(error_message_of(response), "request body is not valid JSON: Invalid value. (at byte offset 16)");
+    EXPECT_EQ(error_message_of(response),
+              "request body is not valid JSON: Invalid value. (at byte offset 16)");
 
     Response missing = client.post("/orders", R"({"items": []})");
     EXPECT_EQ(missing.status, 400);
     EXPECT_EQ(error_code_of(missing), "invalid_field");
     EXPECT_EQ(error_message_of(missing), "field 'customer_id' is required: expected a string");
 
-    Response wrong_type = client.request("POST", "/orders", "customer_id=c", "application/x-www-form-urlencoded");
+    Response wrong_type =
+        client.request("POST", "/orders", "customer_id=c", "application/x-www-form-urlencoded");
     EXPECT_EQ(wrong_type.status, 415);
 }
 
@@ -252,8 +262,9 @@ TEST(Server, ServesConcurrentClients) {
     }
     for (auto& thread : threads) thread.join();
     EXPECT_EQ(ok.load(), kClients * kRequests);
-    EXPECT_EQ(metrics.value("http_requests_total", {{"method", "POST"}, {"route", "/echo"}, {"status", "200"}}),
-              kClients * kRequests);
+    EXPECT_EQ(
+        metrics.value("http_requests_total", {{"method", "POST"}, {"route", "/echo"}, {"status", "200"}}),
+        kClients * kRequests);
 }
 
 TEST(Server, LetsAnInFlightRequestFinishWhenStopped) {
@@ -346,16 +357,23 @@ TEST(Server, RecordsRequestMetricsByRoutePatternNotByPath) {
     client.get("/nowhere/1");
     client.get("/nowhere/2");
 
-    EXPECT_EQ(metrics.value("http_requests_total", {{"method", "GET"}, {"route", "/orders/{id}"}, {"status", "200"}}), 2);
-    EXPECT_EQ(metrics.value("http_requests_total", {{"method", "GET"}, {"route", "/boom"}, {"status", "500"}}), 1);
-    EXPECT_EQ(metrics.value("http_requests_total", {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}), 2);
-    EXPECT_EQ(metrics.value("http_request_duration_seconds", {{"method", "GET"}, {"route", "/orders/{id}"}}), 2);
+    EXPECT_EQ(metrics.value("http_requests_total",
+                            {{"method", "GET"}, {"route", "/orders/{id}"}, {"status", "200"}}),
+              2);
+    EXPECT_EQ(
+        metrics.value("http_requests_total", {{"method", "GET"}, {"route", "/boom"}, {"status", "500"}}), 1);
+    EXPECT_EQ(
+        metrics.value("http_requests_total", {{"method", "GET"}, {"route", "unmatched"}, {"status", "404"}}),
+        2);
+    EXPECT_EQ(metrics.value("http_request_duration_seconds", {{"method", "GET"}, {"route", "/orders/{id}"}}),
+              2);
 
     Response scrape = client.get("/metrics");
     EXPECT_EQ(scrape.status, 200);
     EXPECT_EQ(scrape.content_type, "text/plain; version=0.0.4; charset=utf-8");
-    EXPECT_NE(scrape.body.find("http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"} 2\n"),
-              std::string::npos)
+    EXPECT_NE(
+        scrape.body.find("http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"} 2\n"),
+        std::string::npos)
         << scrape.body;
     EXPECT_NE(scrape.body.find("# TYPE http_request_duration_seconds histogram\n"), std::string::npos);
     EXPECT_EQ(scrape.body.find("/orders/1"), std::string::npos);
@@ -396,7 +414,8 @@ TEST(Server, RunsMiddlewareAroundHandlersWithTheRouteAndTheFinalStatus) {
     EXPECT_EQ(ok.header("X-Outer"), "1");
     EXPECT_EQ(client.get("/items/bad").status, 500);
     std::lock_guard lock(mutex);
-    EXPECT_EQ(seen, (std::vector<std::string>{"inner 7", "outer /items/{id} 200", "inner bad", "outer /items/{id} 500"}));
+    EXPECT_EQ(seen, (std::vector<std::string>{"inner 7", "outer /items/{id} 200", "inner bad",
+                                              "outer /items/{id} 500"}));
 }
 
 TEST(Server, AnswersAMiddlewaresHttpError) {
@@ -416,7 +435,10 @@ TEST(HealthRoutes, ReportReadinessOfEachCheck) {
     Router router;
     add_health_routes(
         router,
-        [&] { return std::vector<std::pair<std::string, bool>>{{"database", true}, {"broker", broker_up.load()}}; },
+        [&] {
+            return std::vector<std::pair<std::string, bool>>{{"database", true},
+                                                             {"broker", broker_up.load()}};
+        },
         nullptr);
     Server server(loopback_options(), std::move(router));
     server.start();
@@ -441,7 +463,9 @@ TEST(HealthRoutes, ReportReadinessOfEachCheck) {
 TEST(HealthRoutes, AnswerNotReadyWhenTheChecksThemselvesFail) {
     Router router;
     add_health_routes(
-        router, []() -> std::vector<std::pair<std::string, bool>> { throw std::runtime_error("pool closed"); }, nullptr);
+        router,
+        []() -> std::vector<std::pair<std::string, bool>> { throw std::runtime_error("pool closed"); },
+        nullptr);
     auto request = Request{};
     request.method = "GET";
     request.target = "/readyz";

@@ -4,6 +4,7 @@
 
 #include "courier/consumers/context.hpp"
 #include "courier/core/ids.hpp"
+#include "courier/http/http_error.hpp"
 #include "courier/http/json.hpp"
 #include "courier/saga/saga_coordinator.hpp"
 #include "courier/saga/saga_query.hpp"
@@ -93,23 +94,33 @@ Result<void> finish_order(const ServiceRuntime& runtime, const outbox::Outbox& o
             kEvents, store::OrderConfirmed::kType, runtime.source(), placed.order_id,
             store::OrderConfirmed{placed.order_id, placed.customer_id, data->lines, placed.total_cents}.to_json()));
         spdlog::info("order {}: CONFIRMED", placed.order_id);
-    } else {
-        const auto status = finished.status == saga::SagaStatus::compensated ? "CANCELLED" : "FAILED";
+    } else if (finished.status == saga::SagaStatus::compensated) {
         store::Reason reason = data->reason.value_or(store::Reason{store::ReasonCode::timeout, finished.reason});
         if (reason.message.empty()) reason.message = "the order could not be completed";
         if (reason.message.size() > 500) reason.message.resize(500);
         if (auto r = exec(tx,
-                          "UPDATE store_order SET status = $2, reason_code = $3, reason_message = $4, "
+                          "UPDATE store_order SET status = 'CANCELLED', reason_code = $2, reason_message = $3, "
                           "updated_at = now() WHERE id = $1::uuid",
-                          {placed.order_id, std::string(status), std::string(store::to_string(reason.code)),
-                           reason.message});
+                          {placed.order_id, std::string(store::to_string(reason.code)), reason.message});
             !r) {
             return r;
         }
         messages.push_back(service::make_message(
             kEvents, store::OrderCancelled::kType, runtime.source(), placed.order_id,
             store::OrderCancelled{placed.order_id, placed.customer_id, reason}.to_json()));
-        spdlog::info("order {}: {} ({}: {})", placed.order_id, status, store::to_string(reason.code), reason.message);
+        spdlog::info("order {}: CANCELLED ({}: {})", placed.order_id, store::to_string(reason.code), reason.message);
+    } else {
+        // A compensation kept failing: the order is neither confirmed nor cleanly cancelled.
+        // No event — nothing happened that others may rely on; `courier saga show` tells why.
+        if (auto r = exec(tx,
+                          "UPDATE store_order SET status = 'FAILED', reason_message = $2, updated_at = now() "
+                          "WHERE id = $1::uuid",
+                          {placed.order_id, finished.reason});
+            !r) {
+            return r;
+        }
+        spdlog::error("order {}: FAILED, the saga needs attention: {}", placed.order_id, finished.reason);
+        return {};
     }
     return outbox.enqueue(tx, messages);
 }
@@ -262,7 +273,8 @@ saga::SagaDefinition place_order_saga(const OrderServiceOptions& options) {
     stock.compensation_timeout = options.compensation_timeout;
 
     saga::SagaDefinition definition{kSagaType, {listing, stock}};
-    definition.max_compensation_attempts = 5;
+    // Participants answer every compensation; only an outage outlasting all attempts gives up.
+    definition.max_compensation_attempts = 10;
     return definition;
 }
 

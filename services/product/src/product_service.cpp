@@ -6,6 +6,7 @@
 
 #include "courier/consumers/context.hpp"
 #include "courier/core/ids.hpp"
+#include "courier/http/http_error.hpp"
 #include "courier/http/json.hpp"
 #include "courier/schemas/store/product_commands.hpp"
 #include "courier/schemas/store/product_events.hpp"

@@ -43,7 +43,7 @@ po::options_description demo_options() {
         ("base-port", po::value<int>()->default_value(8081), "HTTP port of product; listing +1, order +2")
         ("kafka-port", po::value<int>()->default_value(9092), "port of the local Kafka the demo starts")
         ("pg-port", po::value<int>()->default_value(5433), "port of the private PostgreSQL the demo starts")
-        ("step-timeout", po::value<std::string>()->default_value("10s"), "saga step timeout")
+        ("step-timeout", po::value<std::string>()->default_value("30s"), "saga step timeout")
         ("run-dir", po::value<std::string>(), "state of the servers and the services' logs (default <repo>/.run/demo)")
         ("bin-dir", po::value<std::string>(), "where courier-product, -listing, -order are (default: the build's)");
     return o;

@@ -28,7 +28,9 @@ try:
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 except ImportError as e:  # pragma: no cover - environment problem, reported clearly
     sys.stderr.write("otlp_strict_decode: cannot import the OTLP protobuf classes (%s); "
-                     "install them with: pip install opentelemetry-proto\n" % e)
+                     "scripts/setup makes a venv with them (scripts/setup --otlp-python prints its "
+                     "python; scripts/test passes it as COURIER_TEST_PYTHON), or: "
+                     "pip install opentelemetry-proto\n" % e)
     sys.exit(3)
 
 FD = pb_descriptor.FieldDescriptor

@@ -39,7 +39,7 @@ struct LaunchOptions {
     uint16_t base_port = 8081;  ///< product; listing +1, order +2
     std::string group_prefix = "store-";
     std::filesystem::path log_dir;
-    std::chrono::milliseconds step_timeout{10000};
+    std::chrono::milliseconds step_timeout{30000};
     int partitions = 4;
     std::chrono::milliseconds ready_timeout{90000};
     std::vector<std::pair<std::string, std::string>> extra_env = {};

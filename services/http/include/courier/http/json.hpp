@@ -7,15 +7,16 @@
 // expected, e.g. "field 'quantity' must be an integer, got string". `context` (optional) prefixes the
 // field name for nested values: require_int(item, "quantity", "items[2]") names 'items[2].quantity'.
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "courier/http/http_error.hpp"
 #include "courier/http/request.hpp"
 
 namespace courier::http {
@@ -27,7 +28,8 @@ namespace courier::http {
 rapidjson::Document parse_json_body(const Request& request);
 
 /// A string field. Missing, null or another type: 400 "invalid_field".
-std::string require_string(const rapidjson::Value& object, std::string_view field, std::string_view context = {});
+std::string require_string(const rapidjson::Value& object, std::string_view field,
+                           std::string_view context = {});
 /// An integer field: JSON integers in int64 range only (1.0 and 1e3 are rejected).
 int64_t require_int(const rapidjson::Value& object, std::string_view field, std::string_view context = {});
 bool require_bool(const rapidjson::Value& object, std::string_view field, std::string_view context = {});
@@ -55,6 +57,8 @@ std::string to_json(const rapidjson::Value& value);
 class JsonWriter {
 public:
     JsonWriter();
+    JsonWriter(const JsonWriter&) = delete;  // the writer points into the buffer
+    JsonWriter& operator=(const JsonWriter&) = delete;
 
     JsonWriter& begin_object();
     JsonWriter& end_object();

@@ -39,7 +39,8 @@ public:
     Metrics& operator=(const Metrics&) = delete;
 
     /// A counter family; labels given per increment. `value` must be >= 0. Name it `..._total`.
-    void counter_add(std::string_view name, std::string_view help, const Labels& labels = {}, double value = 1);
+    void counter_add(std::string_view name, std::string_view help, const Labels& labels = {},
+                     double value = 1);
     void gauge_set(std::string_view name, std::string_view help, const Labels& labels, double value);
     /// Adds `delta` (may be negative) to a gauge, e.g. requests in flight.
     void gauge_add(std::string_view name, std::string_view help, const Labels& labels, double delta);

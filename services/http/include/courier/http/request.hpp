@@ -12,15 +12,15 @@ namespace courier::http {
 
 /// A request as the server parsed it. Plain data: copyable, no hidden state.
 struct Request {
-    std::string method;                          ///< "GET", "POST", ... (upper case, as sent)
-    std::string target;                          ///< raw target including the query, e.g. "/a%20b?x=1"
-    std::string path;                            ///< percent-decoded path without the query
-    std::map<std::string, std::string> query;    ///< decoded query parameters ('+' is a space); last one wins
-    std::map<std::string, std::string> params;   ///< path parameters captured by the route, e.g. {"id": "..."}
-    std::string route;                           ///< the matched route pattern, e.g. "/orders/{id}"; empty if none
+    std::string method;                         ///< "GET", "POST", ... (upper case, as sent)
+    std::string target;                         ///< raw target including the query, e.g. "/a%20b?x=1"
+    std::string path;                           ///< percent-decoded path without the query
+    std::map<std::string, std::string> query;   ///< decoded query parameters ('+' is a space); last one wins
+    std::map<std::string, std::string> params;  ///< path parameters captured by the route, e.g. {"id": "..."}
+    std::string route;  ///< the matched route pattern, e.g. "/orders/{id}"; empty if none
     std::vector<std::pair<std::string, std::string>> headers;  ///< in arrival order, names as sent
     std::string body;
-    std::string remote;                          ///< the peer as "address:port" (empty when not from a socket)
+    std::string remote;  ///< the peer as "address:port" (empty when not from a socket)
 
     /// The first header of that name, compared case-insensitively; nullopt if absent.
     std::optional<std::string> header(std::string_view name) const;

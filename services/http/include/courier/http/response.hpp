@@ -1,8 +1,7 @@
 #pragma once
-// A handler's answer, and the exception handlers throw for client mistakes.
+// A handler's answer.
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,8 +9,8 @@
 
 namespace courier::http {
 
-/// What a handler returns. The server adds Content-Length, Connection and Date itself; a 204 or 304
-/// is sent without a body or Content-Type.
+/// What a handler returns. The server sets Content-Length, Connection and Server itself (such
+/// entries in `headers` are ignored); a 204 or 304 is sent without a body or Content-Type.
 struct Response {
     int status = 200;
     std::string body;
@@ -28,23 +27,6 @@ struct Response {
     /// The first header of that name in `headers` (case-insensitive); "Content-Type" also answers
     /// from `content_type` when no such header is listed.
     std::optional<std::string> header(std::string_view name) const;
-};
-
-/// Thrown by handlers (or the JSON helpers) for client mistakes; the server answers it with
-/// Response::error(status(), code(), what()). `code` is a short snake_case word such as
-/// "invalid_field"; what() is the message for humans.
-class HttpError : public std::runtime_error {
-public:
-    HttpError(int status, std::string code, std::string message);
-
-    int status() const noexcept { return status_; }
-    const std::string& code() const noexcept { return code_; }
-    /// Response::error(status(), code(), what()).
-    Response to_response() const;
-
-private:
-    int status_;
-    std::string code_;
 };
 
 /// The standard reason phrase ("Not Found"), or "Unknown" for a status it does not know.

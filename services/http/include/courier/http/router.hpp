@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "courier/http/http_error.hpp"
 #include "courier/http/request.hpp"
 #include "courier/http/response.hpp"
 
@@ -29,11 +30,21 @@ public:
     /// malformed "{...}", a repeated parameter name, or a (method, pattern) added twice.
     Router& add(std::string method, std::string pattern, Handler handler);
 
-    Router& get(std::string pattern, Handler handler) { return add("GET", std::move(pattern), std::move(handler)); }
-    Router& post(std::string pattern, Handler handler) { return add("POST", std::move(pattern), std::move(handler)); }
-    Router& put(std::string pattern, Handler handler) { return add("PUT", std::move(pattern), std::move(handler)); }
-    Router& patch(std::string pattern, Handler handler) { return add("PATCH", std::move(pattern), std::move(handler)); }
-    Router& del(std::string pattern, Handler handler) { return add("DELETE", std::move(pattern), std::move(handler)); }
+    Router& get(std::string pattern, Handler handler) {
+        return add("GET", std::move(pattern), std::move(handler));
+    }
+    Router& post(std::string pattern, Handler handler) {
+        return add("POST", std::move(pattern), std::move(handler));
+    }
+    Router& put(std::string pattern, Handler handler) {
+        return add("PUT", std::move(pattern), std::move(handler));
+    }
+    Router& patch(std::string pattern, Handler handler) {
+        return add("PATCH", std::move(pattern), std::move(handler));
+    }
+    Router& del(std::string pattern, Handler handler) {
+        return add("DELETE", std::move(pattern), std::move(handler));
+    }
 
     /// Finds the route for request.method and request.path, fills request.params and request.route
     /// and returns the handler to call. With no path match the handler answers 404
@@ -48,7 +59,9 @@ public:
     /// The pattern that would serve (method, path), without calling anything; nullopt when none
     /// would (a 404 or 405).
     std::optional<std::string> route_of(std::string_view method, std::string_view path) const;
-    std::optional<std::string> route_of(const Request& request) const { return route_of(request.method, request.path); }
+    std::optional<std::string> route_of(const Request& request) const {
+        return route_of(request.method, request.path);
+    }
 
     std::size_t size() const noexcept { return routes_.size(); }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "courier/http/health.hpp"
+#include "courier/http/http_error.hpp"
 #include "courier/http/metrics.hpp"
 #include "courier/http/request.hpp"
 #include "courier/http/response.hpp"
@@ -20,14 +21,14 @@ namespace courier::http {
 
 struct ServerOptions {
     std::string address = "127.0.0.1";
-    uint16_t port = 0;                          ///< 0: any free port (tests); Server::port() tells which
-    int threads = 2;                            ///< threads running I/O and handlers
-    std::size_t max_body_bytes = 1 << 20;       ///< larger bodies: 413 "payload_too_large"
-    std::size_t max_header_bytes = 16 * 1024;   ///< larger request heads: 431
-    std::chrono::seconds read_timeout{30};      ///< for one whole request, and for an idle keep-alive
+    uint16_t port = 0;                         ///< 0: any free port (tests); Server::port() tells which
+    int threads = 2;                           ///< threads running I/O and handlers
+    std::size_t max_body_bytes = 1 << 20;      ///< larger bodies: 413 "payload_too_large"
+    std::size_t max_header_bytes = 16 * 1024;  ///< larger request heads: 431
+    std::chrono::seconds read_timeout{30};     ///< for one whole request, and for an idle keep-alive
     std::chrono::seconds write_timeout{30};
     std::chrono::seconds shutdown_timeout{10};  ///< how long stop() waits for in-flight requests
-    std::size_t max_connections = 1024;        ///< further connections are closed at once (logged)
+    std::size_t max_connections = 1024;         ///< further connections are closed at once (logged)
 };
 
 /// HTTP/1.1 with keep-alive; Content-Length (and chunked) request bodies.
