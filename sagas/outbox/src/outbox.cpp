@@ -109,7 +109,14 @@ Result<void> Outbox::insert(pg::Transaction& transaction, const Message* message
         const Message& m = messages[i];
         const KeyRoute r = route(m.topic, m.key);
         if (r.lock) locks.push_back(*r.lock);
-        std::string headers = encode_headers(m.headers);
+        std::string headers;
+        if (options_.decorate_headers) {
+            Headers decorated = m.headers;
+            options_.decorate_headers(decorated);
+            headers = encode_headers(decorated);
+        } else {
+            headers = encode_headers(m.headers);
+        }
         if (options_.stamp_missing_id && !m.headers.contains(ce::kId)) {
             append_header(headers, ce::kId, new_uuid());
         }

@@ -11,6 +11,7 @@
 #include "courier/outbox/header_json.hpp"
 #include "courier/outbox/outbox_schema.hpp"
 #include "courier/pg/errors.hpp"
+#include "relay_fetch.hpp"
 #include "relay_sql.hpp"
 
 namespace courier::outbox {
@@ -53,30 +54,6 @@ bool session_lost(const Error& error, const pg::Connection& connection, int sess
     return !connection.is_open() || connection.server_pid() != session_pid ||
            error.code == pg::kConnectionLostCode || state.substr(0, 2) == "08" || state == "57P01" ||
            state == "57P02" || state == "57P03";
-}
-
-// A row of the fetch statement as a Message; errors name the row.
-Result<Message> to_message(const pg::Row& row, int64_t id, const std::string& id_header) {
-    try {
-        Message m;
-        m.topic = row.get<std::string>(2);
-        if (!row.is_null(3)) m.key = row.get<pg::Bytea>(3).bytes;
-        auto headers = decode_headers(row.get<std::string_view>(4));
-        if (!headers) {
-            Error e = std::move(headers).error();
-            e.message = "outbox row " + std::to_string(id) + ": " + e.message;
-            return e;
-        }
-        m.headers = std::move(*headers);
-        if (!id_header.empty()) m.headers.add(id_header, std::to_string(id));
-        m.payload = std::move(row.get<pg::Bytea>(5).bytes);
-        if (!row.is_null(6)) m.partition = row.get<int32_t>(6);
-        if (!row.is_null(7)) m.timestamp_ms = row.get<int64_t>(7);
-        return m;
-    } catch (const CourierError& e) {
-        return Error::poison("outbox.row",
-                             "outbox row " + std::to_string(id) + " is unreadable: " + e.message());
-    }
 }
 
 }  // namespace
@@ -420,8 +397,7 @@ bool RelayLoop::start_lane(std::size_t index, Clock::time_point now) {
     std::rotate(shards.begin(), shards.begin() + static_cast<std::ptrdiff_t>(lane.rotation++ % shards.size()),
                 shards.end());
 
-    auto fetched = connection_->try_exec(detail::kFetchSql,
-                                         {shard_array(shards), static_cast<int64_t>(options_.batch_size)});
+    auto fetched = detail::fetch_rows(*connection_, shards, options_.batch_size, options_.id_header);
     if (!fetched) {
         on_database_error(fetched.error(), "fetching outbox rows");
         return false;
@@ -436,40 +412,36 @@ bool RelayLoop::start_lane(std::size_t index, Clock::time_point now) {
             lane.next_poll = std::min(lane.next_poll, shard.retry_at);
         }
     }
-    const pg::Rows& rows = *fetched;
+    std::vector<detail::FetchedRow>& rows = *fetched;
     if (rows.empty()) return false;
 
     std::vector<detail::RelayBatch::Row> meta;
-    std::vector<Result<Message>> messages;
-    meta.reserve(static_cast<std::size_t>(rows.size()));
-    messages.reserve(static_cast<std::size_t>(rows.size()));
-    for (const pg::Row row : rows) {
-        const auto id = row.get<int64_t>(0);
-        messages.push_back(to_message(row, id, options_.id_header));
+    meta.reserve(rows.size());
+    for (const auto& row : rows) {
         detail::RelayBatch::Row m;
-        m.id = id;
-        m.shard = row.get<int>(1);
-        if (messages.back()) {
-            m.topic = messages.back()->topic;
-            m.key = messages.back()->key;
+        m.id = row.id;
+        m.shard = row.shard;
+        if (row.message) {
+            m.topic = row.message->topic;
+            m.key = row.message->key;
         }
         meta.push_back(std::move(m));
     }
     auto batch = std::make_shared<detail::RelayBatch>(index, std::move(meta), wakeup_);
     std::array<bool, kShards> blocked{};
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        const auto s = static_cast<std::size_t>(batch->rows()[i].shard);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto s = static_cast<std::size_t>(rows[i].shard);
         if (blocked[s]) {
             batch->mark_not_sent(i,
                                  Error::transient("outbox.held_back", "an earlier row of its shard failed"));
             continue;
         }
-        if (!messages[i]) {
+        if (!rows[i].message) {
             blocked[s] = true;
-            batch->mark_not_sent(i, std::move(messages[i]).error());
+            batch->mark_not_sent(i, std::move(*rows[i].unreadable));
             continue;
         }
-        relay_.publisher_->publish(std::move(messages[i]).value(), batch->callback_for(i));
+        relay_.publisher_->publish(std::move(*rows[i].message), batch->callback_for(i));
         // Refused on the spot (queue full in fail-fast mode, message too large): publish nothing
         // after it from this shard, or a retry would land behind later rows of its key.
         if (batch->outcome(i) == detail::RelayBatch::Outcome::failed) blocked[s] = true;

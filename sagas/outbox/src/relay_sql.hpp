@@ -9,7 +9,8 @@ namespace courier::outbox::detail {
 /// order, shard after shard (a nested loop over the array, an index scan of the primary key per
 /// shard); the outer LIMIT cuts that stream, so what each shard contributes is a prefix of its
 /// visible rows in id order — the property per-key order rests on. A Function Scan cannot be
-/// the partial side of a parallel plan, so no Gather can interleave the shards.
+/// the partial side of a parallel plan, so no Gather can interleave the shards. Run by
+/// fetch_rows() (relay_fetch.hpp) with binary results.
 inline constexpr std::string_view kFetchSql =
     "SELECT o.id, o.shard, o.topic, o.key, o.headers, o.payload, o.kafka_partition, o.kafka_timestamp_ms "
     "FROM unnest($1::smallint[]) AS s(wanted) "

@@ -180,7 +180,8 @@ TEST(Outbox, SkipsTheNotifyInASessionThatTurnedItOff) {
         ASSERT_TRUE(Outbox().enqueue(tx, sequenced("t", "k", 1)));
         tx.commit();
     }
-    EXPECT_FALSE(listener.wait_for_notification(300ms)) << "a busy writer may leave waking the relay to its poll";
+    EXPECT_FALSE(listener.wait_for_notification(300ms))
+        << "a busy writer may leave waking the relay to its poll";
     EXPECT_EQ(db.rows(), 1);
     c.exec("RESET courier.outbox_notify");
     {

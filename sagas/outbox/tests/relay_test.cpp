@@ -3,6 +3,7 @@
 
 #include "courier/broker/kafka/kafka_publisher.hpp"
 #include "courier/broker/memory/broker.hpp"
+#include "courier/outbox/key_routing.hpp"
 #include "outbox_test_support.hpp"
 #include "scripted_publisher.hpp"
 
@@ -217,6 +218,41 @@ TEST(OutboxRelay, HoldsBackTheRestOfAShardWhenAPublishIsRefusedOnTheSpot) {
         << "#4..#6 waited for #3: no gap, no duplicate";
     EXPECT_EQ(relay.stats().failed, 1u);
     EXPECT_EQ(relay.stats().reordered, 0u);
+}
+
+TEST(OutboxRelay, KeepsAShardBehindAnUnreadableRowUntilItIsRepairedWhileOtherShardsFlow) {
+    OutboxDatabase db;
+    auto broker = std::make_shared<broker::memory::Broker>();
+    broker->create_topic("t", 1);
+    ScriptedPublisher publisher(broker);
+    std::vector<Message> messages;
+    for (int i = 1; i <= 3; ++i) messages.push_back(sequenced("t", "stuck", i));
+    // A key of another shard.
+    std::string other = "other-0";
+    for (int i = 1; route("t", other).shard == route("t", std::string("stuck")).shard; ++i) {
+        other = "other-" + std::to_string(i);
+    }
+    messages.push_back(sequenced("t", other, 1));
+    enqueue_committed(db, messages);
+    auto c = db.connect();
+    // Someone edited the first row by hand: its headers are no longer the outbox's array.
+    c.exec(
+        "UPDATE courier_outbox SET headers = '{\"not\": \"an array\"}' WHERE id = (SELECT min(id) FROM "
+        "courier_outbox)");
+    RelayThread relay(quick_relay_options(db.dsn()), publisher);
+
+    ASSERT_TRUE(eventually([&] { return db.rows() == 3; })) << "the other shard's row went";
+    ASSERT_TRUE(eventually([&] { return relay.stats().retries >= 2; })) << "the stuck shard keeps retrying";
+    EXPECT_EQ(db.rows(), 3) << "nothing of the stuck shard went past its unreadable head";
+    EXPECT_NE(relay.stats().last_error.find("outbox.row"), std::string::npos) << relay.stats().last_error;
+
+    c.exec("UPDATE courier_outbox SET headers = '[]' WHERE id = (SELECT min(id) FROM courier_outbox)");
+    ASSERT_TRUE(eventually([&] { return db.rows() == 0; }));
+    std::vector<int64_t> stuck;
+    for (const auto& m : memory_messages(*broker, "t")) {
+        if (m.key == "stuck") stuck.push_back(std::stoll(m.payload));
+    }
+    EXPECT_EQ(stuck, (std::vector<int64_t>{1, 2, 3}));
 }
 
 TEST(OutboxRelay, StopsGracefullyDeletingWhatWasAcknowledgedAndKeepingTheRest) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "courier/broker/kafka/kafka_admin.hpp"
@@ -12,6 +13,16 @@
 #include "courier/core/errors.hpp"
 #include "courier/core/logging.hpp"
 #include "courier/http/health.hpp"
+#include "courier/http/http_error.hpp"
+#include "courier/http/middleware/access_log.hpp"
+#include "courier/consumers/middleware/tracing_hook.hpp"
+#include "courier/tracing/consumer_hooks.hpp"
+#include "courier/tracing/http_spans.hpp"
+#include "courier/tracing/messaging.hpp"
+#include "courier/tracing/span.hpp"
+#include "courier/tracing/trace_context.hpp"
+#include "courier/tracing/tracer_provider.hpp"
+#include "courier/tracing/tracing_publisher.hpp"
 #include "courier/http/shutdown_signal.hpp"
 #include "courier/outbox/outbox_relay.hpp"
 #include "courier/outbox/outbox_schema.hpp"
@@ -25,12 +36,18 @@ namespace courier::service {
 using namespace std::chrono_literals;
 
 struct ServiceRuntime::Kafka {
-    explicit Kafka(const ServiceOptions& o)
+    Kafka(const ServiceOptions& o, tracing::TracerProvider& tracing)
         : publisher(publisher_options(o)),
+          relay_publisher(tracing::TracingPublisher::outbox_relay(publisher, tracing.tracer("courier.messaging"))),
           subscriber(broker::kafka::KafkaSubscriberOptions{o.kafka, o.group, "earliest"}),
           admin(o.kafka),
           router(router_options(o), subscriber, publisher),
-          relay(relay_options(o), publisher) {}
+          relay(relay_options(o), relay_publisher) {
+        // Outermost, so retries and dead-lettering show in the `process` span; messages the
+        // handlers write to the outbox carry its context.
+        router.use(consumers::middleware::tracing_hook(
+            tracing::consumer_tracing_hooks(tracing.tracer("courier.messaging"))));
+    }
 
     static broker::kafka::KafkaPublisherOptions publisher_options(const ServiceOptions& o) {
         broker::kafka::KafkaPublisherOptions p;
@@ -58,20 +75,70 @@ struct ServiceRuntime::Kafka {
     }
 
     broker::kafka::KafkaPublisher publisher;
+    tracing::TracingPublisher relay_publisher;  // `send` spans parented on each row's context
     broker::kafka::KafkaSubscriber subscriber;
     broker::kafka::KafkaAdmin admin;
     consumers::Router router;
     outbox::OutboxRelay relay;
 };
 
+namespace {
+
+// OTEL_* as given, except that without an exporter or endpoint nothing is exported: a service
+// started without a collector must not log export failures forever.
+std::unique_ptr<tracing::TracerProvider> make_tracing(const std::string& service) {
+    auto env = [](std::string_view name) -> std::optional<std::string> {
+        const char* value = std::getenv(std::string(name).c_str());
+        return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+    };
+    const bool configured = env("OTEL_TRACES_EXPORTER") || env("OTEL_EXPORTER_OTLP_ENDPOINT") ||
+                            env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    auto options = tracing::TracerProviderOptions::from_env([&](std::string_view name) -> std::optional<std::string> {
+        if (name == "OTEL_TRACES_EXPORTER" && !configured) return std::string("none");
+        return env(name);
+    });
+    if (options.service_name.empty()) options.service_name = "courier-" + service;
+    return std::make_unique<tracing::TracerProvider>(std::move(options));
+}
+
+// A SERVER span per request, current while the handler runs (the outbox rows it writes continue
+// the trace); its traceparent goes back to the caller so a trace can be looked up.
+http::Middleware server_spans(tracing::Tracer tracer) {
+    return [tracer = std::move(tracer)](const http::Request& r, const http::Handler& next) {
+        auto span = tracing::start_server_span(tracer, r.method, r.route.empty() ? r.path : r.route, r.path,
+                                               r.header("traceparent").value_or(""),
+                                               r.header("tracestate").value_or(""));
+        http::Response response;
+        {
+            tracing::Scope scope(span.context());
+            try {
+                response = next(r);
+            } catch (const http::HttpError& e) {
+                response = e.to_response();
+            }
+        }
+        if (span.context().valid()) response.headers.emplace_back("traceparent", tracing::format_traceparent(span.context()));
+        tracing::end_server_span(span, response.status);
+        return response;
+    };
+}
+
+}  // namespace
+
 ServiceRuntime::ServiceRuntime(ServiceOptions options)
     : options_(std::move(options)),
+      tracing_(make_tracing(options_.name)),
       pool_(options_.database, options_.pool_size),
       // Every message the service writes is checked against the event catalog before it is
       // stored, so a bad payload fails the request instead of reaching a consumer.
-      outbox_(outbox::OutboxOptions{[](const Message& m) { return schemas::SchemaCatalog::embedded().validate(m); }}),
+      outbox_(outbox::OutboxOptions{[](const Message& m) { return schemas::SchemaCatalog::embedded().validate(m); },
+                                    true,
+                                    [](Headers& headers) {
+                                        const auto context = tracing::current_context();
+                                        if (context.valid()) tracing::inject(context, headers);
+                                    }}),
       inbox_(std::make_unique<consumers::InboxStore>(options_.group)),
-      kafka_(std::make_unique<Kafka>(options_)) {
+      kafka_(std::make_unique<Kafka>(options_, *tracing_)) {
     register_metrics();
 }
 
@@ -204,7 +271,10 @@ void ServiceRuntime::start() {
     server.address = options_.http_address;
     server.port = options_.http_port;
     server.threads = 4;
-    server_ = std::make_unique<http::Server>(server, http_, std::vector<http::Middleware>{}, &metrics_);
+    server_ = std::make_unique<http::Server>(
+        server, http_,
+        std::vector<http::Middleware>{http::access_log(options_.name), server_spans(tracing_->tracer("courier.http"))},
+        &metrics_);
     server_->start();
     spdlog::info("{}: HTTP on http://{}:{}, group {}, database {}", options_.name, options_.http_address,
                  server_->port(), options_.group, pg::redact_dsn(options_.database));
@@ -221,6 +291,7 @@ void ServiceRuntime::stop() {
         it->join();
     }
     threads_.clear();
+    tracing_->force_flush(std::chrono::seconds(5));
 }
 
 uint16_t ServiceRuntime::http_port() const { return server_ ? server_->port() : options_.http_port; }

@@ -39,6 +39,9 @@ struct OutboxOptions {
     /// A message without a ce_id header gets one (a new UUID) in the stored copy, so consumers
     /// can drop the duplicate a relay crash between publish and delete may produce.
     bool stamp_missing_id = true;
+    /// Adds headers to the stored copy of every message, e.g. the active trace context
+    /// (tracing::inject_current_context), so the row carries what the writer knew. None when empty.
+    std::function<void(Headers&)> decorate_headers = {};
 };
 
 /// What is waiting in the outbox, cheaply measured (see Outbox::backlog).

@@ -27,6 +27,9 @@ class Publisher;
 namespace courier::consumers {
 class InboxStore;
 }
+namespace courier::tracing {
+class TracerProvider;
+}
 
 namespace courier::service {
 
@@ -48,6 +51,9 @@ public:
     broker::Publisher& publisher() noexcept;
     http::Metrics& metrics() noexcept { return metrics_; }
     http::Router& http() noexcept { return http_; }
+    /// Spans of this service (OTEL_* environment; nothing exported unless OTEL_TRACES_EXPORTER or
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set, but trace context always propagates).
+    tracing::TracerProvider& tracing() noexcept { return *tracing_; }
     consumers::Router& consumer() noexcept;
 
     /// Waits (bounded, retrying) until the database answers, then applies the outbox and inbox
@@ -82,6 +88,7 @@ private:
     void register_metrics();
 
     ServiceOptions options_;
+    std::unique_ptr<tracing::TracerProvider> tracing_;
     pg::ConnectionPool pool_;
     outbox::Outbox outbox_;
     std::unique_ptr<consumers::InboxStore> inbox_;
