@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <set>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -51,6 +53,18 @@ uint16_t free_port_block() {
     throw std::runtime_error("no three consecutive free ports on 127.0.0.1");
 }
 
+// Where the test Jaeger is (scripts/test starts one); the store exports its spans there.
+std::string env_or_fail(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        throw std::runtime_error(std::string(name) +
+                                 " is not set: run the tests through scripts/test, which starts Jaeger "
+                                 "(or `scripts/jaeger start` and export COURIER_TEST_JAEGER_OTLP and "
+                                 "COURIER_TEST_JAEGER_QUERY)");
+    }
+    return value;
+}
+
 // One store for the whole suite: the topics are the store's fixed names, so two stores on one
 // broker would read each other's commands.
 class Store : public ::testing::Environment {
@@ -69,6 +83,8 @@ public:
         o.log_dir = std::filesystem::path(COURIER_TEST_LOG_DIR) / run;
         o.step_timeout = 10s;
         o.partitions = 4;
+        o.extra_env = {{"OTEL_EXPORTER_OTLP_ENDPOINT", env_or_fail("COURIER_TEST_JAEGER_OTLP")},
+                       {"OTEL_BSP_SCHEDULE_DELAY", "200"}};
         store = std::make_unique<RunningStore>(o);
     }
     void TearDown() override { store.reset(); }
@@ -290,6 +306,46 @@ TEST(StoreE2E, AStepThatTimesOutIsCompensatedAndTheLateCommandLeavesNothingReser
         after = snapshot(catalog);
     }
     EXPECT_EQ(after, before);
+}
+
+TEST(StoreE2E, AnOrderIsOneTraceInJaegerAcrossTheThreeServices) {
+    const auto catalog = seed("trace");
+    auto orders = client(endpoints().order);
+    auto placed = orders.post("/orders", items_body({{catalog.items[0].listing_id, 1, catalog.items[0].price_cents}}));
+    ASSERT_EQ(placed.status, 202) << placed.body;
+    std::string traceparent;
+    for (const auto& [name, value] : placed.headers) {
+        if (name == "traceparent" || name == "Traceparent") traceparent = value;
+    }
+    ASSERT_EQ(traceparent.size(), 55u) << "POST /orders answers with its trace";
+    const auto trace_id = traceparent.substr(3, 32);
+    ASSERT_EQ(outcome(json(placed)["id"].GetString()), "CONFIRMED");
+
+    const auto query = env_or_fail("COURIER_TEST_JAEGER_QUERY");
+    auto jaeger = client("http://" + query);
+    std::set<std::string> services, operations;
+    for (int i = 0; i < 150; ++i) {  // spans are batched: allow a few export rounds
+        auto r = jaeger.get("/api/traces/" + trace_id);
+        if (r.status == 200) {
+            auto d = json(r);
+            services.clear();
+            operations.clear();
+            if (d.HasMember("data") && d["data"].IsArray() && !d["data"].Empty()) {
+                const auto& trace = d["data"][0];
+                for (auto it = trace["processes"].MemberBegin(); it != trace["processes"].MemberEnd(); ++it) {
+                    services.insert(it->value["serviceName"].GetString());
+                }
+                for (const auto& span : trace["spans"].GetArray()) operations.insert(span["operationName"].GetString());
+            }
+            if (services.size() >= 3 && operations.contains("process store.product.replies")) break;
+        }
+        std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_EQ(services, (std::set<std::string>{"courier-listing", "courier-order", "courier-product"}));
+    EXPECT_TRUE(operations.contains("POST /orders"));
+    EXPECT_TRUE(operations.contains("process store.listing.commands"));
+    EXPECT_TRUE(operations.contains("process store.product.commands"));
+    EXPECT_TRUE(operations.contains("process store.product.replies"));
 }
 
 int main(int argc, char** argv) {
