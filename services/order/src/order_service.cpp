@@ -16,6 +16,7 @@
 #include "courier/schemas/store/product_replies.hpp"
 #include "courier/service/handler_support.hpp"
 #include "courier/service/messages.hpp"
+#include "courier/tracing/span.hpp"
 #include "place_order_data.hpp"
 
 namespace courier::order {
@@ -67,6 +68,12 @@ saga::DataUpdate keep_reason() {
     });
 }
 
+// The trace the current message belongs to, for log lines ("-" outside any span).
+std::string trace_id() {
+    const auto context = tracing::current_context();
+    return context.valid() ? context.trace_id.hex() : std::string("-");
+}
+
 Result<void> exec(pg::Transaction& tx, std::string_view sql, const pg::Params& params) {
     auto r = tx.try_exec(sql, params);
     if (!r) return std::move(r).error();
@@ -93,7 +100,7 @@ Result<void> finish_order(const ServiceRuntime& runtime, const outbox::Outbox& o
         messages.push_back(service::make_message(
             kEvents, store::OrderConfirmed::kType, runtime.source(), placed.order_id,
             store::OrderConfirmed{placed.order_id, placed.customer_id, data->lines, placed.total_cents}.to_json()));
-        spdlog::info("order {}: CONFIRMED", placed.order_id);
+        spdlog::info("order {}: CONFIRMED (trace {})", placed.order_id, trace_id());
     } else if (finished.status == saga::SagaStatus::compensated) {
         store::Reason reason = data->reason.value_or(store::Reason{store::ReasonCode::timeout, finished.reason});
         if (reason.message.empty()) reason.message = "the order could not be completed";
@@ -108,7 +115,8 @@ Result<void> finish_order(const ServiceRuntime& runtime, const outbox::Outbox& o
         messages.push_back(service::make_message(
             kEvents, store::OrderCancelled::kType, runtime.source(), placed.order_id,
             store::OrderCancelled{placed.order_id, placed.customer_id, reason}.to_json()));
-        spdlog::info("order {}: CANCELLED ({}: {})", placed.order_id, store::to_string(reason.code), reason.message);
+        spdlog::info("order {}: CANCELLED ({}: {}) (trace {})", placed.order_id, store::to_string(reason.code),
+                     reason.message, trace_id());
     } else {
         // A compensation kept failing: the order is neither confirmed nor cleanly cancelled.
         // No event — nothing happened that others may rely on; `courier saga show` tells why.
@@ -119,7 +127,8 @@ Result<void> finish_order(const ServiceRuntime& runtime, const outbox::Outbox& o
             !r) {
             return r;
         }
-        spdlog::error("order {}: FAILED, the saga needs attention: {}", placed.order_id, finished.reason);
+        spdlog::error("order {}: FAILED, the saga needs attention: {} (trace {})", placed.order_id, finished.reason,
+                      trace_id());
         return {};
     }
     return outbox.enqueue(tx, messages);
