@@ -9,6 +9,7 @@
 #include <random>
 
 #include "courier/consumers/dead_letter.hpp"
+#include "courier/consumers/replay_headers.hpp"
 #include "courier/core/errors.hpp"
 #include "worker_pool.hpp"
 
@@ -109,6 +110,16 @@ struct Router::Impl {
         return nullptr;
     }
 
+    // A replayed copy addressed to one group (courier replay --group) is done, unhandled, for
+    // every other group: no middleware, no handler, committed past like any handled message.
+    bool meant_for_another_group(const Message& m) const {
+        auto target = m.headers.get(replay::kGroup);
+        if (!target || *target == options.group) return false;
+        spdlog::debug("group {} skips {} (ce_id {}): a replayed copy for group {}", options.group,
+                      describe_position(m), ce_id_of(m), *target);
+        return true;
+    }
+
     // Runs the handler for one message; `handler_name` tells who failed, for dead-letter headers.
     Result<void> dispatch(const Message& m, int attempt, std::string& handler_name) {
         auto event = ce::read(m);
@@ -167,6 +178,8 @@ struct Router::Impl {
             if (result.dead_letter) {
                 if (!publish_dead_letter(head, *result.dead_letter, result.attempts, handler_name)) break;
                 result.dead_letter.reset();
+            } else if (meant_for_another_group(head)) {
+                counters.skipped.fetch_add(1, std::memory_order_relaxed);
             } else {
                 int attempt = result.attempts + 1;
                 handler_name.clear();

@@ -1,5 +1,7 @@
 // The router's contract, exercised over the in-memory broker (no servers).
 
+#include "courier/consumers/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -10,7 +12,7 @@
 #include "courier/broker/memory/publisher.hpp"
 #include "courier/broker/memory/subscriber.hpp"
 #include "courier/consumers/dead_letter.hpp"
-#include "courier/consumers/router.hpp"
+#include "courier/consumers/replay_headers.hpp"
 #include "courier/core/cloud_events.hpp"
 #include "courier/core/errors.hpp"
 
@@ -164,6 +166,37 @@ TEST_F(RouterFixture, AnUnknownTypeIsDeadLetteredOrSkippedByPolicy) {
     ASSERT_TRUE(eventually([&] { return committed("audit", 0) == 1; }));
     EXPECT_TRUE(dead_letters("audit").empty());
     EXPECT_EQ(router_->stats().skipped, 1u);
+}
+
+TEST_F(RouterFixture, AReplayedCopyMeantForAnotherGroupIsSkippedAndCommittedPast) {
+    create("orders", 1);
+    std::mutex mutex;
+    std::vector<std::string> seen;
+    router().handle("placed", "orders", "order.placed.v1", [&](Context& c) -> Result<void> {
+        std::lock_guard lock(mutex);
+        seen.push_back(c.message.payload);
+        return {};
+    });
+    publish(event("orders", "order.placed.v1", "o1", "original"));
+    auto for_other = event("orders", "order.placed.v1", "o1", "copy for billing");
+    for_other.headers.set(replay::kGroup, "billing");
+    publish(std::move(for_other));
+    // Not even a CloudEvent: the group check comes before anything could dead-letter it.
+    Message garbage;
+    garbage.topic = "orders";
+    garbage.payload = "not for us";
+    garbage.headers.set(replay::kGroup, "billing");
+    publish(std::move(garbage));
+    auto for_us = event("orders", "order.placed.v1", "o1", "copy for g");
+    for_us.headers.set(replay::kGroup, "g");
+    publish(std::move(for_us));
+    start();
+    ASSERT_TRUE(eventually([&] { return committed("orders", 0) == 4; }));
+    stop();
+    EXPECT_EQ(seen, (std::vector<std::string>{"original", "copy for g"}));
+    EXPECT_EQ(router_->stats().handled, 2u);
+    EXPECT_EQ(router_->stats().skipped, 2u);
+    EXPECT_TRUE(dead_letters("orders").empty());
 }
 
 TEST_F(RouterFixture, TransientFailuresRetryWithoutDeadLetteringAndOtherPartitionsKeepFlowing) {

@@ -64,6 +64,7 @@ std::string_view hint_for(rd_kafka_resp_err_t err) {
         case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
             return "the message exceeds message.max.bytes; send less, or raise the limit on the client and topic";
         case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
         case RD_KAFKA_RESP_ERR__TRANSPORT:
         case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
         case RD_KAFKA_RESP_ERR__RESOLVE:

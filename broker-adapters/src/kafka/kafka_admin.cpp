@@ -24,6 +24,20 @@ struct DeleteTopicDeleter {
 struct AdminOptionsDeleter {
     void operator()(rd_kafka_AdminOptions_t* options) const noexcept { rd_kafka_AdminOptions_destroy(options); }
 };
+using AdminOptionsHandle = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
+struct ListOffsetsDeleter {
+    void operator()(rd_kafka_ListConsumerGroupOffsets_t* request) const noexcept {
+        rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    }
+};
+struct DeleteGroupDeleter {
+    void operator()(rd_kafka_DeleteGroup_t* request) const noexcept { rd_kafka_DeleteGroup_destroy(request); }
+};
+struct AlterOffsetsDeleter {
+    void operator()(rd_kafka_AlterConsumerGroupOffsets_t* request) const noexcept {
+        rd_kafka_AlterConsumerGroupOffsets_destroy(request);
+    }
+};
 
 int ms(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
 
@@ -35,6 +49,47 @@ EventHandle await_result(rd_kafka_queue_t* queue, std::chrono::milliseconds time
         throw CourierError(to_error(err, what, rd_kafka_event_error_string(event.get())));
     }
     return event;
+}
+
+// Admin options for `op` with `timeout` as the request timeout (a bounded wait on a dead broker).
+AdminOptionsHandle admin_options(rd_kafka_t* client, rd_kafka_admin_op_t op,
+                                 std::chrono::milliseconds timeout) {
+    AdminOptionsHandle options(rd_kafka_AdminOptions_new(client, op));
+    char reason[512];
+    rd_kafka_AdminOptions_set_request_timeout(options.get(), ms(timeout), reason, sizeof reason);
+    return options;
+}
+
+Error error_of(const rd_kafka_error_t* error, const std::string& what) {
+    return to_error(rd_kafka_error_code(error), what, rd_kafka_error_string(error));
+}
+
+std::vector<TopicPartition> partitions_in(const rd_kafka_topic_partition_list_t* list) {
+    std::vector<TopicPartition> out;
+    if (!list) return out;
+    for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, list->elems[i].partition});
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The one group result of a group request (list/alter offsets, delete); throws
+// for a group-level error or the first partition-level one.
+const rd_kafka_topic_partition_list_t* group_partitions(const rd_kafka_group_result_t** results,
+                                                        std::size_t count, const std::string& what) {
+    if (count != 1)
+        throw CourierError(ErrorKind::permanent,
+                           what + ": the broker sent " + std::to_string(count) + " results");
+    if (const auto* error = rd_kafka_group_result_error(results[0]))
+        throw CourierError(error_of(error, what));
+    const auto* partitions = rd_kafka_group_result_partitions(results[0]);
+    for (int i = 0; partitions && i < partitions->cnt; ++i) {
+        const auto& p = partitions->elems[i];
+        if (p.err) {
+            throw CourierError(
+                to_error(p.err, what + " on " + p.topic + "[" + std::to_string(p.partition) + "]"));
+        }
+    }
+    return partitions;
 }
 
 void check_topic_results(const rd_kafka_topic_result_t** results, std::size_t count, const std::string& what,
@@ -173,6 +228,198 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
     }
     rd_kafka_consumer_close(consumer.get());
     return lags;
+}
+
+std::vector<GroupListing> KafkaAdmin::list_groups(std::chrono::milliseconds timeout) {
+    const std::string what = "list consumer groups";
+    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout);
+    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
+    rd_kafka_ListConsumerGroups(impl_->client.get(), options.get(), queue.get());
+    auto event = await_result(queue.get(), timeout, what);
+    const auto* result = rd_kafka_event_ListConsumerGroups_result(event.get());
+    std::size_t error_count = 0;
+    auto errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+    // Errors come per broker: with some brokers answering, the list is partial, which is worse
+    // than no list for someone about to reset offsets.
+    if (error_count > 0) throw CourierError(error_of(errors[0], what));
+    std::size_t count = 0;
+    auto valid = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    std::vector<GroupListing> groups;
+    for (std::size_t i = 0; i < count; ++i) {
+        groups.push_back({rd_kafka_ConsumerGroupListing_group_id(valid[i]),
+                          rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(valid[i])),
+                          rd_kafka_ConsumerGroupListing_is_simple_consumer_group(valid[i]) != 0});
+    }
+    std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return groups;
+}
+
+GroupDescription KafkaAdmin::describe_group(const std::string& group, std::chrono::milliseconds timeout) {
+    const std::string what = "describe consumer group " + group;
+    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout);
+    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
+    const char* groups[] = {group.c_str()};
+    rd_kafka_DescribeConsumerGroups(impl_->client.get(), groups, 1, options.get(), queue.get());
+    auto event = await_result(queue.get(), timeout, what);
+    std::size_t count = 0;
+    auto results = rd_kafka_DescribeConsumerGroups_result_groups(
+        rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);
+    if (count != 1)
+        throw CourierError(ErrorKind::permanent,
+                           what + ": the broker sent " + std::to_string(count) + " results");
+    const auto* d = results[0];
+    GroupDescription description;
+    description.id = group;
+    if (const auto* error = rd_kafka_ConsumerGroupDescription_error(d)) {
+        if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+            throw CourierError(error_of(error, what));
+        description.state = "Dead";
+        return description;
+    }
+    description.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d));
+    if (const char* assignor = rd_kafka_ConsumerGroupDescription_partition_assignor(d))
+        description.assignor = assignor;
+    description.simple = rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d) != 0;
+    if (const auto* node = rd_kafka_ConsumerGroupDescription_coordinator(d))
+        description.coordinator = rd_kafka_Node_id(node);
+    auto text = [](const char* s) { return s ? std::string(s) : std::string(); };
+    for (std::size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(d); ++i) {
+        const auto* m = rd_kafka_ConsumerGroupDescription_member(d, i);
+        GroupMember member{text(rd_kafka_MemberDescription_consumer_id(m)),
+                           text(rd_kafka_MemberDescription_client_id(m)),
+                           text(rd_kafka_MemberDescription_host(m)),
+                           text(rd_kafka_MemberDescription_group_instance_id(m)),
+                           {}};
+        if (const auto* assignment = rd_kafka_MemberDescription_assignment(m)) {
+            member.assignment = partitions_in(rd_kafka_MemberAssignment_partitions(assignment));
+        }
+        description.members.push_back(std::move(member));
+    }
+    return description;
+}
+
+std::vector<CommittedOffset> KafkaAdmin::committed_offsets(const std::string& group,
+                                                           std::chrono::milliseconds timeout) {
+    const std::string what = "list committed offsets of group " + group;
+    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
+    // No partitions: every partition the group has an offset on.
+    std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListOffsetsDeleter> request(
+        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
+    rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
+    rd_kafka_ListConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
+    auto event = await_result(queue.get(), timeout, what);
+    std::size_t count = 0;
+    auto results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
+    const auto* partitions = group_partitions(results, count, what);
+    std::vector<CommittedOffset> offsets;
+    for (int i = 0; partitions && i < partitions->cnt; ++i) {
+        const auto& p = partitions->elems[i];
+        if (p.offset >= 0) offsets.push_back({{p.topic, p.partition}, p.offset});
+    }
+    std::sort(offsets.begin(), offsets.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    return offsets;
+}
+
+void KafkaAdmin::alter_group_offsets(const std::string& group, const std::vector<CommittedOffset>& offsets,
+                                     std::chrono::milliseconds timeout) {
+    if (offsets.empty()) return;
+    const std::string what = "set committed offsets of group " + group;
+    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
+    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
+    auto list = new_partition_list(static_cast<int>(offsets.size()));
+    for (const auto& o : offsets) {
+        rd_kafka_topic_partition_list_add(list.get(), o.partition.topic.c_str(), o.partition.partition)
+            ->offset = o.offset;
+    }
+    std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, AlterOffsetsDeleter> request(
+        rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+    rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
+    rd_kafka_AlterConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
+    auto event = await_result(queue.get(), timeout, what);
+    std::size_t count = 0;
+    auto results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+        rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
+    group_partitions(results, count, what);
+}
+
+void KafkaAdmin::delete_group(const std::string& group, std::chrono::milliseconds timeout) {
+    const std::string what = "delete consumer group " + group;
+    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout);
+    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
+    std::unique_ptr<rd_kafka_DeleteGroup_t, DeleteGroupDeleter> request(
+        rd_kafka_DeleteGroup_new(group.c_str()));
+    rd_kafka_DeleteGroup_t* requests[] = {request.get()};
+    rd_kafka_DeleteGroups(impl_->client.get(), requests, 1, options.get(), queue.get());
+    auto event = await_result(queue.get(), timeout, what);
+    std::size_t count = 0;
+    auto results =
+        rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(event.get()), &count);
+    group_partitions(results, count, what);
+}
+
+Watermarks KafkaAdmin::watermarks(const TopicPartition& partition, std::chrono::milliseconds timeout) {
+    // Right after a topic is created or a leader moves, brokers answer "not leader" for a moment;
+    // that clears up within the timeout, which is what the caller agreed to wait.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        Watermarks w;
+        auto left =
+            std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       deadline - std::chrono::steady_clock::now()));
+        auto err = rd_kafka_query_watermark_offsets(impl_->client.get(), partition.topic.c_str(),
+                                                    partition.partition, &w.low, &w.high, ms(left));
+        if (!err) return w;
+        if (!is_transient(err) || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= deadline) {
+            throw CourierError(to_error(err, "query offsets of " + partition.topic + "[" +
+                                                 std::to_string(partition.partition) + "]"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+std::vector<int64_t> KafkaAdmin::offsets_for_time(const std::vector<TopicPartition>& partitions,
+                                                  int64_t timestamp_ms, std::chrono::milliseconds timeout) {
+    if (partitions.empty()) return {};
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto list = new_partition_list(static_cast<int>(partitions.size()));
+        for (const auto& tp : partitions) {
+            rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+                timestamp_ms;
+        }
+        auto left =
+            std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       deadline - std::chrono::steady_clock::now()));
+        auto err = rd_kafka_offsets_for_times(impl_->client.get(), list.get(), ms(left));
+        std::string where = partitions.front().topic;
+        if (!err) {
+            for (int i = 0; i < list->cnt && !err; ++i) {
+                err = list->elems[i].err;
+                if (err)
+                    where = std::string(list->elems[i].topic) + "[" +
+                            std::to_string(list->elems[i].partition) + "]";
+            }
+        }
+        if (!err) {
+            std::vector<int64_t> offsets;
+            for (const auto& tp : partitions) {
+                const auto* found =
+                    rd_kafka_topic_partition_list_find(list.get(), tp.topic.c_str(), tp.partition);
+                offsets.push_back(found && found->offset >= 0 ? found->offset : -1);
+            }
+            return offsets;
+        }
+        // As in watermarks(): a moment of "not leader" after a topic is created.
+        if (!is_transient(err) || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= deadline) {
+            throw CourierError(to_error(err, "look up offsets by time in " + where));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 }  // namespace courier::broker::kafka

@@ -8,15 +8,15 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
-#include <regex>
-#include <thread>
 
 #include "courier/broker/kafka/kafka_publisher.hpp"
-#include "courier/broker/kafka/kafka_subscriber.hpp"
+#include "courier/broker/kafka/range_reader.hpp"
 #include "courier/cli/commands.hpp"
+#include "courier/cli/message_filter.hpp"
 #include "courier/consumers/dead_letter.hpp"
 #include "courier/core/ids.hpp"
 #include "kafka_flags.hpp"
+#include "rate_limit.hpp"
 
 namespace po = boost::program_options;
 
@@ -25,9 +25,8 @@ namespace courier::cli {
 namespace {
 
 namespace dlq = consumers::dlq;
-using broker::TopicPartition;
-using broker::kafka::KafkaSubscriber;
-using broker::kafka::StartPosition;
+using broker::kafka::RangeBounds;
+using broker::kafka::RangeReader;
 
 po::options_description dlq_options() {
     po::options_description o(
@@ -62,69 +61,15 @@ std::string header(const Message& m, std::string_view name) {
     return v ? std::string(*v) : std::string();
 }
 
-struct Filter {
-    std::optional<std::string> reason, key, type, original_topic;
-    std::optional<std::regex> error;
-
-    bool accepts(const Message& m) const {
-        if (reason && header(m, dlq::kReason) != *reason) return false;
-        if (key && m.key != *key) return false;
-        if (type && header(m, "ce_type") != *type) return false;
-        if (original_topic && header(m, dlq::kOriginalTopic) != *original_topic) return false;
-        if (error && !std::regex_search(header(m, dlq::kError), *error)) return false;
-        return true;
-    }
-};
-
-// Reads a topic's partitions from a start offset to the end as it was when reading began.
-class RangeReader {
-public:
-    RangeReader(const Properties& properties, const std::string& topic, std::optional<int32_t> partition,
-                std::optional<int64_t> from, std::optional<int64_t> to)
-        : subscriber_(broker::kafka::KafkaSubscriberOptions{properties, "", "earliest"}) {
-        auto ids = subscriber_.partitions_of(topic, std::chrono::seconds(10));
-        for (auto id : ids) {
-            if (partition && id != *partition) continue;
-            TopicPartition tp{topic, id};
-            auto marks = subscriber_.watermarks(tp, std::chrono::seconds(10));
-            if (!marks) throw CourierError(marks.error());
-            int64_t start = std::max(marks->low, from.value_or(marks->low));
-            int64_t end = marks->high;  // exclusive
-            if (to) end = std::min(end, *to + 1);
-            if (start < end) remaining_[tp] = {start, end};
-        }
-        if (partition && std::find(ids.begin(), ids.end(), *partition) == ids.end()) {
-            throw ConfigError("topic " + topic + " has no partition " + std::to_string(*partition));
-        }
-        std::vector<std::pair<TopicPartition, StartPosition>> starts;
-        for (const auto& [tp, range] : remaining_) starts.emplace_back(tp, StartPosition::at_offset(range.first));
-        if (!starts.empty()) subscriber_.assign(starts);
-    }
-
-    /// Calls `visit` for each message in offset order per partition until the range is read or
-    /// `visit` returns false.
-    template <typename Visit>
-    void read(Visit visit, const std::atomic<bool>* stop) {
-        while (!remaining_.empty() && !(stop && stop->load())) {
-            auto batch = subscriber_.poll(500, std::chrono::milliseconds(500));
-            if (!batch) {
-                if (batch.error().kind != ErrorKind::transient) throw CourierError(batch.error());
-                continue;
-            }
-            for (auto& m : *batch) {
-                TopicPartition tp{m.topic, m.metadata->partition};
-                auto it = remaining_.find(tp);
-                if (it == remaining_.end() || m.metadata->offset >= it->second.second) continue;
-                if (m.metadata->offset + 1 >= it->second.second) remaining_.erase(it);
-                if (!visit(m)) return;
-            }
-        }
-    }
-
-private:
-    KafkaSubscriber subscriber_;
-    std::map<TopicPartition, std::pair<int64_t, int64_t>> remaining_;  // [start, end)
-};
+// The dead-letter topic's range named by -p, --from-offset and --to-offset.
+RangeBounds bounds_of(const std::string& topic, const po::variables_map& vm) {
+    RangeBounds bounds;
+    bounds.topic = topic;
+    if (vm.count("partition")) bounds.partitions.push_back(vm["partition"].as<int32_t>());
+    if (vm.count("from-offset")) bounds.from_offset = vm["from-offset"].as<int64_t>();
+    if (vm.count("to-offset")) bounds.to_offset = vm["to-offset"].as<int64_t>();
+    return bounds;
+}
 
 std::string pretty_payload(const std::string& payload) {
     rapidjson::Document doc;
@@ -136,35 +81,15 @@ std::string pretty_payload(const std::string& payload) {
     return buffer.GetString();
 }
 
-// Paces a loop to at most `per_second` iterations per second.
-class RateLimit {
-public:
-    explicit RateLimit(std::optional<double> per_second) : per_second_(per_second) {}
-    void wait() {
-        if (!per_second_ || *per_second_ <= 0) return;
-        ++count_;
-        auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(static_cast<double>(count_) / *per_second_));
-        std::this_thread::sleep_until(due);
-    }
-
-private:
-    std::optional<double> per_second_;
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-    uint64_t count_ = 0;
-};
-
-int list(const Properties& props, const std::string& topic, const Filter& filter, const po::variables_map& vm,
-         CommandIo io) {
+int list(const Properties& props, const std::string& topic, const MessageFilter& filter,
+         const po::variables_map& vm, CommandIo io) {
     struct Group {
         std::size_t count = 0;
         std::string oldest, newest, sample_error;
     };
     std::map<std::pair<std::string, std::string>, Group> groups;  // (original topic, reason)
     std::size_t total = 0;
-    RangeReader reader(props, topic, vm.count("partition") ? std::optional(vm["partition"].as<int32_t>()) : std::nullopt,
-                       vm.count("from-offset") ? std::optional(vm["from-offset"].as<int64_t>()) : std::nullopt,
-                       vm.count("to-offset") ? std::optional(vm["to-offset"].as<int64_t>()) : std::nullopt);
+    RangeReader reader(props, bounds_of(topic, vm));
     reader.read(
         [&](const Message& m) {
             if (!filter.accepts(m)) return true;
@@ -193,7 +118,7 @@ int show(const Properties& props, const std::string& topic, const po::variables_
     auto offset = vm["offset"].as<int64_t>();
     int32_t partition = vm.count("partition") ? vm["partition"].as<int32_t>() : 0;
     std::optional<Message> found;
-    RangeReader reader(props, topic, partition, offset, offset);
+    RangeReader reader(props, RangeBounds{topic, {partition}, offset, offset, std::nullopt, std::nullopt});
     reader.read([&](const Message& m) {
         found = m;
         return false;
@@ -212,8 +137,8 @@ int show(const Properties& props, const std::string& topic, const po::variables_
     return 0;
 }
 
-int redrive(const Properties& props, const std::string& topic, const Filter& filter, const po::variables_map& vm,
-            CommandIo io) {
+int redrive(const Properties& props, const std::string& topic, const MessageFilter& filter,
+            const po::variables_map& vm, CommandIo io) {
     bool dry_run = vm["dry-run"].as<bool>();
     std::optional<std::string> to;
     if (vm.count("to")) to = vm["to"].as<std::string>();
@@ -228,9 +153,7 @@ int redrive(const Properties& props, const std::string& topic, const Filter& fil
     std::map<std::string, std::size_t> per_target;
     std::size_t sent = 0, skipped = 0;
     auto last_progress = std::chrono::steady_clock::now();
-    RangeReader reader(props, topic, vm.count("partition") ? std::optional(vm["partition"].as<int32_t>()) : std::nullopt,
-                       vm.count("from-offset") ? std::optional(vm["from-offset"].as<int64_t>()) : std::nullopt,
-                       vm.count("to-offset") ? std::optional(vm["to-offset"].as<int64_t>()) : std::nullopt);
+    RangeReader reader(props, bounds_of(topic, vm));
     reader.read(
         [&](const Message& m) {
             if (limit && sent >= *limit) return false;
@@ -302,16 +225,17 @@ int run_dlq(const std::vector<std::string>& args, CommandIo io) {
         if (!vm.count("topic")) throw UsageError("missing -t TOPIC");
         auto topic = vm["topic"].as<std::string>();
         if (!topic.ends_with(".dlq")) topic = dlq::topic_for(topic);
-        Filter filter;
-        if (vm.count("reason")) filter.reason = vm["reason"].as<std::string>();
-        if (vm.count("key")) filter.key = vm["key"].as<std::string>();
-        if (vm.count("type")) filter.type = vm["type"].as<std::string>();
-        if (vm.count("original-topic")) filter.original_topic = vm["original-topic"].as<std::string>();
+        MessageFilter filter;
+        if (vm.count("reason")) filter.header(std::string(dlq::kReason), vm["reason"].as<std::string>());
+        if (vm.count("key")) filter.key(vm["key"].as<std::string>());
+        if (vm.count("type")) filter.type(vm["type"].as<std::string>());
+        if (vm.count("original-topic"))
+            filter.header(std::string(dlq::kOriginalTopic), vm["original-topic"].as<std::string>());
         if (vm.count("error")) {
             try {
-                filter.error.emplace(vm["error"].as<std::string>());
-            } catch (const std::regex_error& e) {
-                throw UsageError("--error: invalid regular expression '" + vm["error"].as<std::string>() + "': " + e.what());
+                filter.header_regex(std::string(dlq::kError), vm["error"].as<std::string>());
+            } catch (const ConfigError& e) {
+                throw UsageError("--error: " + e.message());
             }
         }
         auto props = kafka_properties(vm);

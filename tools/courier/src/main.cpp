@@ -21,6 +21,8 @@ void usage(std::ostream& out) {
            "  consume   print a topic's messages, by partition or as a group member (kcat -C/-G style)\n"
            "  topics    list, create and describe topics, with a group's lag\n"
            "  dlq       list, show and redrive dead letters\n"
+           "  replay    copy a topic's range (offsets or time, filtered) to a topic; resumable\n"
+           "  groups    list and describe consumer groups with lag; reset their offsets\n"
            "  schema    list the event catalog, validate a payload, check a schema version's compatibility\n"
            "  saga      list saga instances (by type, status, stuck) and show one with its history\n"
            "  demo      run the demo store: services, catalog, orders at a rate, invariant check\n\n"
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
     if (command == "consume") return courier::cli::run_consume(args, io);
     if (command == "topics") return courier::cli::run_topics(args, io);
     if (command == "dlq") return courier::cli::run_dlq(args, io);
+    if (command == "replay") return courier::cli::run_replay(args, io);
+    if (command == "groups") return courier::cli::run_groups(args, io);
     if (command == "schema") return courier::cli::run_schema(args, io);
     if (command == "saga") return courier::cli::run_saga(args, io);
     if (command == "demo") return courier::cli::run_demo(args, io);

@@ -50,7 +50,7 @@ struct RouterOptions {
 /// Counters since start; readable from any thread.
 struct RouterStats {
     uint64_t handled = 0;        ///< handler returned success
-    uint64_t skipped = 0;        ///< unknown types skipped by policy
+    uint64_t skipped = 0;  ///< unknown types skipped by policy, and replayed copies meant for another group
     uint64_t failed = 0;         ///< handler attempts that returned an error
     uint64_t retried = 0;        ///< retries scheduled
     uint64_t dead_lettered = 0;  ///< copies acknowledged by the dead-letter topic

@@ -29,5 +29,10 @@ int run_schema(const std::vector<std::string>& args, CommandIo io);
 int run_saga(const std::vector<std::string>& args, CommandIo io);
 /// `courier demo`: the demo store on one machine (courier::demo).
 int run_demo(const std::vector<std::string>& args, CommandIo io);
+/// `courier replay`: copy a range of a topic (by offsets or time, filtered) to a target topic,
+/// rate-limited and resumable from a checkpoint file. Stops cleanly when `io.stop` is set.
+int run_replay(const std::vector<std::string>& args, CommandIo io);
+/// `courier groups list|describe|reset-offsets`: consumer groups, their lag, and offset resets.
+int run_groups(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace courier::cli
