@@ -1,5 +1,7 @@
 #include "courier/pg/connection.hpp"
 
+#include <sys/socket.h>
+
 #include <poll.h>
 
 #include <algorithm>
@@ -140,6 +142,16 @@ Result<void> Connection::try_reconnect() {
 }
 
 Result<void> Connection::try_ensure_open() {
+    // A server that restarted closed this socket while it sat idle, and libpq notices only on the
+    // next read: read what is pending now (PQconsumeInput never blocks), so a pooled connection
+    // is reopened here instead of failing its borrower's next statement.
+    if (is_open() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) {
+        PQconsumeInput(conn_.get());  // takes the server's FATAL "terminating connection" notice
+        char byte = 0;
+        if (is_open() && ::recv(PQsocket(conn_.get()), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+            return try_reconnect();  // and then the socket's end
+        }
+    }
     if (is_open()) return {};
     return try_reconnect();
 }

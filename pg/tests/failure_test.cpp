@@ -8,6 +8,7 @@
 #include <string>
 
 #include "courier/pg/connection.hpp"
+#include "courier/pg/connection_pool.hpp"
 #include "courier/pg/pipeline.hpp"
 #include "courier/pg/transaction.hpp"
 #include "courier/testing/environment.hpp"
@@ -180,4 +181,20 @@ TEST(SerializationFailure, TwoConflictingSerializableTransactionsGiveATransientE
     EXPECT_EQ(conflicting.error().code, "pg.40001") << conflicting.error().describe();
     EXPECT_EQ(conflicting.error().kind, ErrorKind::transient);
     EXPECT_TRUE(conflicting.error().retriable());
+}
+
+TEST(ConnectionFailure, APooledConnectionWhoseServerWentAwayWhileIdleIsReopenedBeforeItIsLent) {
+    TemporaryDatabase db;
+    courier::pg::ConnectionPool pool(db.dsn(), 1);
+    int old_pid = 0;
+    {
+        auto lease = pool.acquire();
+        old_pid = lease->server_pid();
+        terminate_backend(db, *lease);  // as a server restart does to every idle connection
+    }
+    auto lease = pool.acquire();
+    auto first = lease->try_exec("SELECT 1");
+    ASSERT_TRUE(first.has_value()) << "the borrower's first statement must not meet the dead session: "
+                                   << first.error().describe();
+    EXPECT_NE(lease->server_pid(), old_pid);
 }

@@ -1,6 +1,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
+#include <thread>
+
 #include "courier/core/errors.hpp"
 #include "courier/demo/store_demo.hpp"
 #include "store_client.hpp"
@@ -14,7 +17,12 @@ http::Client client_for(const std::string& url) {
 
 rapidjson::Document call(http::Client& client, std::string_view method, const std::string& target,
                          const std::string& body, int expected) {
-    const auto response = client.request(method, target, body);
+    auto response = client.request(method, target, body);
+    // 503 is "retry later" (a database or broker moment); the checks retry a few times.
+    for (int attempt = 1; response.status == 503 && attempt < 5; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+        response = client.request(method, target, body);
+    }
     rapidjson::Document doc;
     doc.Parse(response.body.data(), response.body.size());
     if (response.status != expected || doc.HasParseError()) {
