@@ -235,13 +235,17 @@ int main(int argc, char** argv) {
         std::atomic<bool> stop_chaos{false};
         std::jthread chaos([&] {
             // One fault every few seconds, in a seeded order, while orders flow.
-            const std::vector<std::string> schedule = {"kill product", "kill listing", "duplicates", "kill order",
+            const std::vector<std::string> schedule = {"kill product", "kill listing", "kill order",
                                                        "restart kafka", "kill listing", "restart postgres",
                                                        "kill product", "kill order"};
             std::this_thread::sleep_for(5s);
             std::size_t step = rng() % schedule.size();
-            while (!stop_chaos.load()) {
-                const auto fault = schedule[step++ % schedule.size()];
+            bool duplicated = false;
+            const auto chaos_end = std::chrono::steady_clock::now() + flags.duration;
+            while (!stop_chaos.load() && std::chrono::steady_clock::now() < chaos_end) {
+                // Duplicates of real commands first, then the seeded schedule.
+                const auto fault = duplicated ? schedule[step++ % schedule.size()] : std::string("duplicates");
+                duplicated = true;
                 try {
                     if (fault.rfind("kill ", 0) == 0) {
                         const auto service = fault.substr(5);
@@ -267,7 +271,8 @@ int main(int argc, char** argv) {
                 } catch (const std::exception& e) {
                     failures.push_back("fault '" + fault + "' failed: " + e.what());
                 }
-                for (int i = 0; i < 40 && !stop_chaos.load(); ++i) std::this_thread::sleep_for(100ms);
+                // Room to recover between faults: a killed member's session times out in 10 s.
+                for (int i = 0; i < 60 && !stop_chaos.load(); ++i) std::this_thread::sleep_for(100ms);
             }
         });
 

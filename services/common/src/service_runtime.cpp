@@ -39,7 +39,7 @@ struct ServiceRuntime::Kafka {
     Kafka(const ServiceOptions& o, tracing::TracerProvider& tracing)
         : publisher(publisher_options(o)),
           relay_publisher(tracing::TracingPublisher::outbox_relay(publisher, tracing.tracer("courier.messaging"))),
-          subscriber(broker::kafka::KafkaSubscriberOptions{o.kafka, o.group, "earliest"}),
+          subscriber(broker::kafka::KafkaSubscriberOptions{consumer_properties(o), o.group, "earliest"}),
           admin(o.kafka),
           router(router_options(o), subscriber, publisher),
           relay(relay_options(o), relay_publisher) {
@@ -54,6 +54,14 @@ struct ServiceRuntime::Kafka {
         p.properties = o.kafka;
         // A few ms of linger batches the relay's bursts without adding visible latency.
         if (!p.properties.contains("linger.ms")) p.properties.set("linger.ms", "2");
+        return p;
+    }
+    // A member killed without leaving holds its partitions until its session times out; the
+    // broker default (45 s) stalls the store that long after a crash. 10 s, unless configured.
+    static Properties consumer_properties(const ServiceOptions& o) {
+        Properties p = o.kafka;
+        if (!p.contains("session.timeout.ms")) p.set("session.timeout.ms", "10000");
+        if (!p.contains("heartbeat.interval.ms")) p.set("heartbeat.interval.ms", "1000");
         return p;
     }
     static consumers::RouterOptions router_options(const ServiceOptions& o) {
