@@ -65,6 +65,9 @@ std::string env_or_fail(const char* name) {
     return value;
 }
 
+// The order service sheds load above this many pending orders (the load test stays far below).
+constexpr int kMaxPending = 300;
+
 // One store for the whole suite: the topics are the store's fixed names, so two stores on one
 // broker would read each other's commands.
 class Store : public ::testing::Environment {
@@ -84,7 +87,8 @@ public:
         o.step_timeout = 20s;  // generous: ctest runs other suites beside this one on 2 cores
         o.partitions = 4;
         o.extra_env = {{"OTEL_EXPORTER_OTLP_ENDPOINT", env_or_fail("COURIER_TEST_JAEGER_OTLP")},
-                       {"OTEL_BSP_SCHEDULE_DELAY", "200"}};
+                       {"OTEL_BSP_SCHEDULE_DELAY", "200"},
+                       {"COURIER_MAX_PENDING_ORDERS", std::to_string(kMaxPending)}};
         store = std::make_unique<RunningStore>(o);
     }
     void TearDown() override { store.reset(); }
@@ -346,6 +350,41 @@ TEST(StoreE2E, AnOrderIsOneTraceInJaegerAcrossTheThreeServices) {
     EXPECT_TRUE(operations.contains("process store.listing.commands"));
     EXPECT_TRUE(operations.contains("process store.product.commands"));
     EXPECT_TRUE(operations.contains("process store.product.replies"));
+}
+
+TEST(StoreE2E, AnOverloadedOrderServiceAnswers429WithRetryAfterAndEveryAcceptedOrderCompletes) {
+    const auto catalog = seed("overload");
+    const auto& item = catalog.items[0];
+    // With the listing service away, orders pile up PENDING until the order service sheds.
+    Store::store->process("listing").stop();
+    auto orders = client(endpoints().order);
+    std::vector<std::string> accepted;
+    int refused = 0;
+    std::string retry_after;
+    const auto body = items_body({{item.listing_id, 1, item.price_cents}});
+    for (int i = 0; i < kMaxPending * 2 && refused < 20; ++i) {
+        auto r = orders.post("/orders", body);
+        if (r.status == 202) {
+            accepted.push_back(json(r)["id"].GetString());
+        } else {
+            ASSERT_EQ(r.status, 429) << r.body;
+            EXPECT_NE(r.body.find("pending"), std::string::npos) << r.body;
+            for (const auto& [name, value] : r.headers) {
+                if (name == "Retry-After" || name == "retry-after") retry_after = value;
+            }
+            ++refused;
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    Store::store->restart("listing");
+    EXPECT_GT(refused, 0) << "the order service never shed load";
+    EXPECT_EQ(retry_after, "1");
+    EXPECT_GE(accepted.size(), static_cast<std::size_t>(kMaxPending));
+    for (const auto& id : accepted) {
+        const auto o = outcome(id, 120s);
+        EXPECT_TRUE(o == "CONFIRMED" || o.rfind("CANCELLED", 0) == 0) << id << " is " << o;
+    }
+    EXPECT_EQ(orders.post("/orders", body).status, 202) << "accepts orders again once the backlog drained";
 }
 
 int main(int argc, char** argv) {

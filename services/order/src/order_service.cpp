@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <thread>
+
 #include "courier/consumers/context.hpp"
 #include "courier/core/ids.hpp"
 #include "courier/http/http_error.hpp"
@@ -170,8 +173,23 @@ store::OrderPlaced read_order_request(const http::Request& request) {
     return placed;
 }
 
+// How many orders are PENDING, refreshed by a background loop (one count per interval, not
+// one per request).
+struct PendingGauge {
+    std::atomic<int64_t> pending{0};
+    int64_t max = 0;
+};
+
 http::Response place_order(ServiceRuntime& runtime, const saga::SagaCoordinator& coordinator,
-                           const http::Request& request) {
+                           const PendingGauge& gauge, const http::Request& request) {
+    if (gauge.max > 0 && gauge.pending.load() >= gauge.max) {
+        auto response = http::Response::error(
+            429, "overloaded",
+            std::to_string(gauge.pending.load()) + " orders are still pending (limit " + std::to_string(gauge.max) +
+                "); retry after the Retry-After seconds");
+        response.headers.emplace_back("Retry-After", "1");
+        return response;
+    }
     const auto placed = read_order_request(request);
     const PlaceOrderData data{placed, {}, std::nullopt};
     return service::in_transaction(runtime.pool(), [&](pg::Transaction& tx) {
@@ -235,6 +253,7 @@ http::Response get_order(ServiceRuntime& runtime, const http::Request& request) 
 struct OrderService {
     saga::SagaCoordinator coordinator;
     std::unique_ptr<saga::TimeoutSweeper> sweeper;
+    PendingGauge gauge;
 };
 
 }  // namespace
@@ -292,8 +311,9 @@ std::shared_ptr<void> install(ServiceRuntime& runtime, const OrderServiceOptions
     runtime.migrate("store.order", migrations());
     runtime.ensure_topics({kEvents, kListingCommands, kListingReplies, kProductCommands, kProductReplies});
 
-    auto service = std::make_shared<OrderService>(
-        OrderService{saga::SagaCoordinator(saga::SagaCoordinatorOptions{runtime.source()}, runtime.outbox()), nullptr});
+    auto service = std::make_shared<OrderService>(saga::SagaCoordinator(
+        saga::SagaCoordinatorOptions{runtime.source()}, runtime.outbox()));
+    service->gauge.max = options.max_pending;
     auto definition = place_order_saga(options);
     definition.on_finished = [&runtime](pg::Transaction& tx, const saga::Finished& f) {
         return finish_order(runtime, runtime.outbox(), tx, f);
@@ -304,13 +324,27 @@ std::shared_ptr<void> install(ServiceRuntime& runtime, const OrderServiceOptions
 
     const auto* coordinator = &service->coordinator;
     auto& h = runtime.http();
-    h.add("POST", "/orders", [&runtime, coordinator](const http::Request& r) { return place_order(runtime, *coordinator, r); });
+    const auto* gauge = &service->gauge;
+    h.add("POST", "/orders", [&runtime, coordinator, gauge](const http::Request& r) {
+        return place_order(runtime, *coordinator, *gauge, r);
+    });
     h.add("GET", "/orders/{id}", [&runtime](const http::Request& r) { return get_order(runtime, r); });
 
     auto& router = runtime.consumer();
     for (const auto* topic : {kListingReplies, kProductReplies}) {
         router.handle(std::string("saga-replies:") + topic, topic, "*", runtime.exactly_once(coordinator->reply_handler()));
     }
+    auto* pending = &service->gauge.pending;
+    runtime.add_background("pending-orders", [&runtime, pending](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            if (auto c = runtime.pool().try_acquire(std::chrono::seconds(1))) {
+                if (auto rows = (*c)->try_exec("SELECT count(*) FROM store_order WHERE status = 'PENDING'")) {
+                    pending->store(rows->get<int64_t>(0, 0));
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+    });
     auto* sweeper = service->sweeper.get();
     runtime.add_background("saga-timeouts", [sweeper](std::stop_token stop) { sweeper->run(stop); });
 

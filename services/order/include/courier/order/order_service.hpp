@@ -26,6 +26,9 @@ struct OrderServiceOptions {
     /// How long a step may wait for its participant before the saga compensates.
     std::chrono::milliseconds step_timeout{30000};
     std::chrono::milliseconds compensation_timeout{30000};
+    /// Load shedding: while more orders than this are PENDING, POST /orders answers 429 with
+    /// Retry-After instead of queueing more work than the saga pipeline drains. 0: no limit.
+    int64_t max_pending = 5000;
 };
 
 /// The PlaceOrder saga (exposed for tests and tools). `source` is the order service's ce_source.
