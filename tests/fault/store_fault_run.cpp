@@ -70,7 +70,9 @@ Flags parse(int argc, char** argv) {
 class Servers {
 public:
     Servers(const Flags& f, std::filesystem::path run_dir)
+        // Every port explicitly: scripts/test exports its own broker's ports, which must not leak in.
         : env_("COURIER_RUN_DIR='" + run_dir.string() + "' COURIER_KAFKA_PORT=" + std::to_string(f.kafka_port) +
+               " COURIER_KAFKA_CONTROLLER_PORT=" + std::to_string(f.kafka_port + 1) +
                " COURIER_PG_PORT=" + std::to_string(f.pg_port) + " COURIER_PG_FAST=1") {
         run("kafka", "start");
         run("postgres", "start");
