@@ -20,9 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "courier/broker/kafka/kafka_admin.hpp"
 #include "courier/broker/kafka/kafka_publisher.hpp"
-#include "courier/broker/kafka/kafka_subscriber.hpp"
+#include "courier/broker/kafka/range_reader.hpp"
 #include "courier/core/cloud_events.hpp"
 #include "courier/core/errors.hpp"
 #include "courier/core/ids.hpp"
@@ -156,30 +155,12 @@ const std::vector<std::string> kConsumed = {"store.product.commands", "store.lis
 
 // Every message of `topic` from the beginning to the end offsets of now.
 std::vector<Message> read_all(const Properties& kafka, const std::string& topic) {
-    broker::kafka::KafkaAdmin admin(kafka);
-    std::map<int32_t, int64_t> remaining;
-    std::vector<broker::TopicPartition> partitions;
-    for (auto p : admin.describe_topic(topic).partitions) {
-        const auto marks = admin.watermarks({topic, p});
-        if (marks.high > marks.low) {
-            remaining[p] = marks.high;
-            partitions.push_back({topic, p});
-        }
-    }
+    broker::kafka::RangeReader reader(kafka, broker::kafka::RangeBounds{topic, {}, {}, {}, {}, {}});
     std::vector<Message> out;
-    if (partitions.empty()) return out;
-    broker::kafka::KafkaSubscriber reader(broker::kafka::KafkaSubscriberOptions{kafka, "", "earliest"});
-    reader.assign(partitions, broker::kafka::StartPosition::beginning());
     const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (!remaining.empty() && std::chrono::steady_clock::now() < deadline) {
+    while (!reader.done() && std::chrono::steady_clock::now() < deadline) {
         auto batch = reader.poll(500, 200ms);
-        if (!batch) continue;
-        for (auto& m : *batch) {
-            auto it = remaining.find(m.metadata->partition);
-            if (it == remaining.end() || m.metadata->offset >= it->second) continue;
-            if (m.metadata->offset + 1 >= it->second) remaining.erase(it);
-            out.push_back(std::move(m));
-        }
+        if (batch) out.insert(out.end(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
     }
     return out;
 }

@@ -4,8 +4,7 @@
 
 #include <map>
 
-#include "courier/broker/kafka/kafka_admin.hpp"
-#include "courier/broker/kafka/kafka_subscriber.hpp"
+#include "courier/broker/kafka/range_reader.hpp"
 #include "courier/core/errors.hpp"
 #include "courier/listing/listing_service.hpp"
 #include "courier/pg/transaction.hpp"
@@ -84,52 +83,35 @@ RebuildReport rebuild_projection(const std::string& database, const Properties& 
         "CREATE TABLE IF NOT EXISTS product_availability_rebuild (LIKE product_availability INCLUDING ALL)");
     connection.exec("TRUNCATE product_availability_rebuild");
 
-    // Where the topic ends now: the rebuild reads up to there; later events reach the live table
-    // through the running consumer and win by version at the switch.
-    broker::kafka::KafkaAdmin admin(kafka);
-    const auto description = admin.describe_topic(kProductEvents);
-    std::map<int32_t, int64_t> remaining;  // partition -> end offset still to reach
-    std::vector<broker::TopicPartition> partitions;
-    for (const auto p : description.partitions) {
-        const broker::TopicPartition tp{kProductEvents, p};
-        const auto marks = admin.watermarks(tp);
-        if (marks.high > marks.low) {
-            remaining[p] = marks.high;
-            partitions.push_back(tp);
+    // Up to where the topic ends now (RangeReader fixes the ends at start): later events reach
+    // the live table through the running consumer and win by version at the switch.
+    broker::kafka::RangeReader reader(kafka, broker::kafka::RangeBounds{kProductEvents, {}, {}, {}, {}, {}});
+    while (!reader.done()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw CourierError(ErrorKind::transient,
+                               "rebuild: the product events topic was not read to its end within " +
+                                   std::to_string(timeout.count()) + " ms; nothing was switched",
+                               "check the broker and retry");
         }
-    }
-    if (!partitions.empty()) {
-        broker::kafka::KafkaSubscriber reader(broker::kafka::KafkaSubscriberOptions{kafka, "", "earliest"});
-        reader.assign(partitions, broker::kafka::StartPosition::beginning());
-        while (!remaining.empty()) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                throw CourierError(ErrorKind::transient,
-                                   "rebuild: the product events topic was not read to its end within " +
-                                       std::to_string(timeout.count()) + " ms; nothing was switched",
-                                   "check the broker and retry");
+        auto batch = reader.poll(1000, 200ms);
+        if (!batch) {
+            if (batch.error().retriable()) continue;
+            throw CourierError(batch.error(), "rebuild: reading " + std::string(kProductEvents));
+        }
+        std::vector<Availability> rows;
+        for (const auto& m : *batch) {
+            ++report.events;
+            const auto type = m.headers.get("ce_type");
+            if (!type) continue;
+            auto a = availability_of(*type, m.payload);
+            if (!a) {
+                spdlog::warn("rebuild: skipping {}: {}", describe_position(m), a.error().describe());
+                continue;
             }
-            auto batch = reader.poll(1000, 200ms);
-            if (!batch) throw CourierError(batch.error(), "rebuild: reading " + std::string(kProductEvents));
-            std::vector<Availability> rows;
-            for (const auto& m : *batch) {
-                if (!m.metadata) continue;
-                auto it = remaining.find(m.metadata->partition);
-                if (it == remaining.end() || m.metadata->offset >= it->second) continue;
-                if (m.metadata->offset + 1 >= it->second) remaining.erase(it);
-                ++report.events;
-                const auto type = m.headers.get("ce_type");
-                if (!type) continue;
-                auto a = availability_of(*type, m.payload);
-                if (!a) {
-                    spdlog::warn("rebuild: skipping {}[{}]@{}: {}", m.topic, m.metadata->partition, m.metadata->offset,
-                                 a.error().describe());
-                    continue;
-                }
-                rows.push_back(std::move(*a));
-            }
-            if (auto up = upsert_availability(connection, "product_availability_rebuild", rows); !up) {
-                throw CourierError(up.error(), "rebuild: writing the side table");
-            }
+            rows.push_back(std::move(*a));
+        }
+        if (auto up = upsert_availability(connection, "product_availability_rebuild", rows); !up) {
+            throw CourierError(up.error(), "rebuild: writing the side table");
         }
     }
 
