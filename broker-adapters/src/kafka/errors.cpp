@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <mutex>
 
 namespace courier::broker::kafka {
 
@@ -90,6 +92,42 @@ Error to_error(rd_kafka_resp_err_t err, std::string_view context, std::string_vi
         message += ")";
     }
     return Error{is_transient(err) ? ErrorKind::transient : ErrorKind::permanent, error_code(err), std::move(message)};
+}
+
+namespace {
+// Only clients that were refused have an entry; entries go with their client.
+std::mutex auth_failures_mutex;
+std::map<const rd_kafka_t*, std::string> auth_failures;
+
+bool is_symptom_of_refusal(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+           err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+}
+}  // namespace
+
+void note_client_error(const rd_kafka_t* rk, rd_kafka_resp_err_t err, const char* reason) {
+    if (rk == nullptr || (err != RD_KAFKA_RESP_ERR__AUTHENTICATION && err != RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED)) {
+        return;
+    }
+    std::lock_guard lock(auth_failures_mutex);
+    auth_failures[rk] = reason ? reason : rd_kafka_err2str(err);
+}
+
+void forget_client_errors(const rd_kafka_t* rk) noexcept {
+    std::lock_guard lock(auth_failures_mutex);
+    auth_failures.erase(rk);
+}
+
+Error client_error(rd_kafka_t* rk, rd_kafka_resp_err_t err, std::string_view context, std::string_view detail) {
+    if (is_symptom_of_refusal(err)) {
+        // Error callbacks run only inside rd_kafka_poll; an admin client is never polled otherwise.
+        rd_kafka_poll(rk, 0);
+        std::lock_guard lock(auth_failures_mutex);
+        if (auto it = auth_failures.find(rk); it != auth_failures.end()) {
+            return to_error(RD_KAFKA_RESP_ERR__AUTHENTICATION, context, it->second);
+        }
+    }
+    return to_error(err, context, detail);
 }
 
 }  // namespace courier::broker::kafka

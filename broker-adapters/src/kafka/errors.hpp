@@ -21,4 +21,16 @@ std::string error_code(rd_kafka_resp_err_t err);
 /// and, for common mistakes, a hint of what to do.
 Error to_error(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail = {});
 
+/// Error callbacks report here. A broker refusing a client's credentials is seen only by the
+/// callback; what the caller gets later is a transport error or a timeout. So an authentication
+/// failure is kept per client (until forget_client_errors) to name the real cause.
+void note_client_error(const rd_kafka_t* rk, rd_kafka_resp_err_t err, const char* reason);
+void forget_client_errors(const rd_kafka_t* rk) noexcept;
+
+/// to_error, except that a transport error or timeout of a client whose credentials the broker
+/// refused becomes that authentication failure (permanent, with the broker's reason). Serves the
+/// client's queued callbacks first (rd_kafka_poll), so use it for clients nobody else polls.
+Error client_error(rd_kafka_t* rk, rd_kafka_resp_err_t err, std::string_view context,
+                   std::string_view detail = {});
+
 }  // namespace courier::broker::kafka

@@ -13,11 +13,19 @@ void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const 
              : level <= 6 ? spdlog::level::info : spdlog::level::debug;
     spdlog::log(spd, "rdkafka {} {}: {}", rk ? rd_kafka_name(rk) : "-", facility, message);
 }
+
+// For clients whose owner sets no error callback of its own (the admin client).
+void log_client_error(rd_kafka_t* rk, int err, const char* reason, void*) {
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    note_client_error(rk, code, reason);
+    spdlog::warn("kafka client {}: {} ({})", rd_kafka_name(rk), reason, rd_kafka_err2name(code));
+}
 }  // namespace
 
 ConfHandle make_conf(const Properties& properties) {
     ConfHandle conf(rd_kafka_conf_new());
     rd_kafka_conf_set_log_cb(conf.get(), &log_to_spdlog);
+    rd_kafka_conf_set_error_cb(conf.get(), &log_client_error);
     char reason[512];
     for (const auto& [key, value] : properties.items()) {
         if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {

@@ -8,11 +8,15 @@
 #include <string>
 
 #include "courier/core/properties.hpp"
+#include "errors.hpp"
 
 namespace courier::broker::kafka {
 
 struct ClientDeleter {
-    void operator()(rd_kafka_t* rk) const noexcept { rd_kafka_destroy(rk); }
+    void operator()(rd_kafka_t* rk) const noexcept {
+        rd_kafka_destroy(rk);
+        forget_client_errors(rk);
+    }
 };
 struct ConfDeleter {
     void operator()(rd_kafka_conf_t* conf) const noexcept { rd_kafka_conf_destroy(conf); }

@@ -42,11 +42,12 @@ struct AlterOffsetsDeleter {
 int ms(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
 
 // Waits for the one result event of an admin request on its private queue.
-EventHandle await_result(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout, const std::string& what) {
+EventHandle await_result(rd_kafka_t* client, rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                         const std::string& what) {
     EventHandle event(rd_kafka_queue_poll(queue, ms(timeout) + 1000));
-    if (!event) throw CourierError(to_error(RD_KAFKA_RESP_ERR__TIMED_OUT, what));
+    if (!event) throw CourierError(client_error(client, RD_KAFKA_RESP_ERR__TIMED_OUT, what));
     if (auto err = rd_kafka_event_error(event.get())) {
-        throw CourierError(to_error(err, what, rd_kafka_event_error_string(event.get())));
+        throw CourierError(client_error(client, err, what, rd_kafka_event_error_string(event.get())));
     }
     return event;
 }
@@ -111,7 +112,7 @@ struct KafkaAdmin::Impl {
     MetadataHandle metadata(std::chrono::milliseconds timeout, const std::string& what) {
         const rd_kafka_metadata_t* raw = nullptr;
         if (auto err = rd_kafka_metadata(client.get(), 1, nullptr, &raw, ms(timeout))) {
-            throw CourierError(to_error(err, what));
+            throw CourierError(client_error(client.get(), err, what));
         }
         return MetadataHandle(raw);
     }
@@ -146,7 +147,7 @@ void KafkaAdmin::create_topic(const TopicSpec& spec, bool if_not_exists, std::ch
     QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
     rd_kafka_NewTopic_t* topics[] = {topic.get()};
     rd_kafka_CreateTopics(impl_->client.get(), topics, 1, options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
     check_topic_results(results, count, what, if_not_exists);
@@ -174,7 +175,7 @@ void KafkaAdmin::delete_topic(const std::string& name, std::chrono::milliseconds
     QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
     rd_kafka_DeleteTopic_t* topics[] = {topic.get()};
     rd_kafka_DeleteTopics(impl_->client.get(), topics, 1, nullptr, queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
     check_topic_results(results, count, what, false);
@@ -210,7 +211,7 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
     auto list = new_partition_list(static_cast<int>(description.partitions.size()));
     for (auto id : description.partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id);
     if (auto err = rd_kafka_committed(consumer.get(), list.get(), ms(timeout))) {
-        throw CourierError(to_error(err, "read committed offsets of group " + group));
+        throw CourierError(client_error(consumer.get(), err, "read committed offsets of group " + group));
     }
     std::vector<PartitionLag> lags;
     for (int i = 0; i < list->cnt; ++i) {
@@ -220,7 +221,7 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
         int64_t low = 0, high = 0;
         if (auto err = rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), lag.partition.partition, &low,
                                                         &high, ms(timeout))) {
-            throw CourierError(to_error(err, "query offsets of " + topic));
+            throw CourierError(client_error(consumer.get(), err, "query offsets of " + topic));
         }
         lag.end = high;
         lag.lag = high - (lag.committed >= 0 ? lag.committed : low);
@@ -235,7 +236,7 @@ std::vector<GroupListing> KafkaAdmin::list_groups(std::chrono::milliseconds time
     auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout);
     QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
     rd_kafka_ListConsumerGroups(impl_->client.get(), options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     const auto* result = rd_kafka_event_ListConsumerGroups_result(event.get());
     std::size_t error_count = 0;
     auto errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
@@ -260,7 +261,7 @@ GroupDescription KafkaAdmin::describe_group(const std::string& group, std::chron
     QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
     const char* groups[] = {group.c_str()};
     rd_kafka_DescribeConsumerGroups(impl_->client.get(), groups, 1, options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results = rd_kafka_DescribeConsumerGroups_result_groups(
         rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);
@@ -308,7 +309,7 @@ std::vector<CommittedOffset> KafkaAdmin::committed_offsets(const std::string& gr
         rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
     rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
     rd_kafka_ListConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results = rd_kafka_ListConsumerGroupOffsets_result_groups(
         rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
@@ -338,7 +339,7 @@ void KafkaAdmin::alter_group_offsets(const std::string& group, const std::vector
         rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
     rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
     rd_kafka_AlterConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
         rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
@@ -353,7 +354,7 @@ void KafkaAdmin::delete_group(const std::string& group, std::chrono::millisecond
         rd_kafka_DeleteGroup_new(group.c_str()));
     rd_kafka_DeleteGroup_t* requests[] = {request.get()};
     rd_kafka_DeleteGroups(impl_->client.get(), requests, 1, options.get(), queue.get());
-    auto event = await_result(queue.get(), timeout, what);
+    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
     std::size_t count = 0;
     auto results =
         rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(event.get()), &count);
@@ -374,7 +375,7 @@ Watermarks KafkaAdmin::watermarks(const TopicPartition& partition, std::chrono::
         if (!err) return w;
         if (!is_transient(err) || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
             std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= deadline) {
-            throw CourierError(to_error(err, "query offsets of " + partition.topic + "[" +
+            throw CourierError(client_error(impl_->client.get(), err, "query offsets of " + partition.topic + "[" +
                                                  std::to_string(partition.partition) + "]"));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -416,7 +417,7 @@ std::vector<int64_t> KafkaAdmin::offsets_for_time(const std::vector<TopicPartiti
         // As in watermarks(): a moment of "not leader" after a topic is created.
         if (!is_transient(err) || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
             std::chrono::steady_clock::now() + std::chrono::milliseconds(50) >= deadline) {
-            throw CourierError(to_error(err, "look up offsets by time in " + where));
+            throw CourierError(client_error(impl_->client.get(), err, "look up offsets by time in " + where));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -70,8 +70,9 @@ struct KafkaPublisher::Impl {
         return ok;
     }
 
-    static void on_error(rd_kafka_t*, int err, const char* reason, void*) {
+    static void on_error(rd_kafka_t* rk, int err, const char* reason, void*) {
         auto code = static_cast<rd_kafka_resp_err_t>(err);
+        note_client_error(rk, code, reason);
         if (code == RD_KAFKA_RESP_ERR__FATAL) {
             spdlog::error("kafka producer fatal error: {}", reason);
         } else {

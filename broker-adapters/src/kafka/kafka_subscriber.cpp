@@ -69,7 +69,8 @@ struct KafkaSubscriber::Impl {
         static_cast<Impl*>(opaque)->rebalance(rk, err, partitions);
     }
 
-    static void on_error(rd_kafka_t*, int err, const char* reason, void*) {
+    static void on_error(rd_kafka_t* rk, int err, const char* reason, void*) {
+        note_client_error(rk, static_cast<rd_kafka_resp_err_t>(err), reason);
         spdlog::warn("kafka consumer: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
     }
 

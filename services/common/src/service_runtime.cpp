@@ -133,6 +133,17 @@ http::Middleware server_spans(tracing::Tracer tracer) {
 
 }  // namespace
 
+namespace {
+// name=value pairs for a log line, the values of secrets (passwords, keys) left out.
+std::string printable(const Properties& properties) {
+    std::string out;
+    for (const auto& [key, value] : properties.items()) {
+        out += (out.empty() ? "" : ", ") + key + "=" + (is_secret_property(key) ? std::string("[redacted]") : value);
+    }
+    return out;
+}
+}  // namespace
+
 ServiceRuntime::ServiceRuntime(ServiceOptions options)
     : options_(std::move(options)),
       tracing_(make_tracing(options_.name)),
@@ -148,6 +159,8 @@ ServiceRuntime::ServiceRuntime(ServiceOptions options)
       inbox_(std::make_unique<consumers::InboxStore>(options_.group)),
       kafka_(std::make_unique<Kafka>(options_, *tracing_)) {
     register_metrics();
+    spdlog::debug("{}: database {}, Kafka client properties {}", options_.name, pg::redact_dsn(options_.database),
+                  printable(options_.kafka));
 }
 
 ServiceRuntime::~ServiceRuntime() { stop(); }
