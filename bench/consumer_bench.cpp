@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
     auto topic = fill_topic(s, s.messages);
     auto inbox_topic = fill_topic(s, s.inbox_messages);
     prepare_inbox(s);
-    std::vector<double> raw, ours, raw_pg, inbox;
+    std::vector<double> raw, ours, subscriber, raw_pg, inbox;
     for (int run = 0; run < s.runs; ++run) {
         double r = raw_consume(s, topic, s.messages), c = router_consume(s, topic, s.messages);
         double sub = subscriber_consume(s, topic, s.messages);
@@ -245,6 +245,7 @@ int main(int argc, char** argv) {
         double rp = raw_libpq(s, s.inbox_messages), ib = inbox_router(s, inbox_topic, s.inbox_messages);
         raw.push_back(r);
         ours.push_back(c);
+        subscriber.push_back(sub);
         raw_pg.push_back(rp);
         inbox.push_back(ib);
         std::printf("run %d: raw consume %.0f/s, router %.0f/s (%.3f); raw libpq %.0f/s, inbox %.0f/s (%.3f)\n",
@@ -257,7 +258,16 @@ int main(int argc, char** argv) {
     using courier::bench::median;
     std::printf("%-34s %12.0f %12.0f %8.3f\n", "router no-op msg/s (raw rdkafka)", median(ours), median(raw),
                 median(ours) / median(raw));
+    std::printf("%-34s %12.0f %12.0f %8.3f\n", "subscriber alone msg/s (raw rdkafka)", median(subscriber),
+                median(raw), median(subscriber) / median(raw));
     std::printf("%-34s %12.0f %12.0f %8.3f\n", "inbox handler msg/s (raw libpq)", median(inbox), median(raw_pg),
                 median(inbox) / median(raw_pg));
+    using courier::bench::print_result;
+    print_result("router, no-op handler (vs raw librdkafka loop reading key, payload, headers)", "msg/s",
+                 median(ours), median(raw), s.runs);
+    print_result("KafkaSubscriber alone (vs the same raw loop)", "msg/s", median(subscriber), median(raw),
+                 s.runs);
+    print_result("inbox handler, a transaction per message (vs raw libpq BEGIN/INSERT/INSERT/COMMIT)",
+                 "msg/s", median(inbox), median(raw_pg), s.runs);
     return 0;
 }

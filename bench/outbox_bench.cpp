@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "courier/broker/kafka/kafka_admin.hpp"
 #include "courier/broker/kafka/kafka_publisher.hpp"
 #include "courier/core/cloud_events.hpp"
@@ -370,11 +371,6 @@ Latency raw_latency(const Settings& s, const std::string& topic) {
     return percentiles(std::move(samples));
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -460,6 +456,7 @@ int main(int argc, char** argv) {
                 run + 1, ours.p50, ours.p99, raw.p50, raw.p99);
         }
 
+        using courier::bench::median;
         const double ours = median(relay), kafka_baseline = median(rdkafka), pg_baseline = median(libpq);
         const double slower = std::min(kafka_baseline, pg_baseline);
         std::printf(
@@ -480,6 +477,17 @@ int main(int argc, char** argv) {
         std::printf(
             "\ntargets: >= 30000 rows/s and >= 0.5x the slower baseline: %s (%.2fx); p99 < 100 ms: %s\n",
             fast ? "met" : "MISSED", ours / slower, prompt ? "met" : "MISSED");
+
+        using courier::bench::print_result;
+        print_result("relay, commit to broker ack (vs raw librdkafka producing the same messages)", "rows/s",
+                     ours, kafka_baseline, s.runs);
+        print_result("relay, commit to broker ack (vs raw libpq select+delete loop)", "rows/s", ours,
+                     pg_baseline, s.runs);
+        const std::string at = " at " + std::to_string(s.rate) + " rows/s";
+        print_result("commit-to-ack p50" + at + " (vs raw librdkafka produce-to-ack)", "ms", median(p50),
+                     median(raw_p50), latency_runs);
+        print_result("commit-to-ack p99" + at + " (vs raw librdkafka produce-to-ack)", "ms", median(p99),
+                     median(raw_p99), latency_runs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "outbox_bench: %s\n", e.what());
         status = 1;

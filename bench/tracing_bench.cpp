@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "courier/broker/kafka/kafka_admin.hpp"
 #include "courier/broker/kafka/kafka_publisher.hpp"
 #include "courier/broker/kafka/kafka_subscriber.hpp"
@@ -208,14 +209,15 @@ Figure consume(const Settings& s, const std::string& topic, long count, bool tra
     return figure;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+struct Medians {
+    double off = 0, on = 0, cpu_off = 0, cpu_on = 0;
+};
 
-void report(const char* what, const std::vector<double>& off, const std::vector<double>& on,
-            const std::vector<double>& cpu_off, const std::vector<double>& cpu_on,
-            const std::vector<tracing::TracingStats>& stats) {
+// Prints one side's medians, span counts and every run; returns the medians.
+Medians report(const char* what, const std::vector<double>& off, const std::vector<double>& on,
+               const std::vector<double>& cpu_off, const std::vector<double>& cpu_on,
+               const std::vector<tracing::TracingStats>& stats) {
+    using courier::bench::median;
     double m_off = median(off), m_on = median(on);
     uint64_t ended = 0, dropped = 0, exported = 0;
     for (const auto& st : stats) {
@@ -236,6 +238,7 @@ void report(const char* what, const std::vector<double>& off, const std::vector<
     std::printf("\n         runs on: ");
     for (double v : on) std::printf(" %.0f", v);
     std::printf("\n");
+    return {m_off, m_on, median(cpu_off), median(cpu_on)};
 }
 
 }  // namespace
@@ -294,7 +297,7 @@ int main(int argc, char** argv) {
                 if (traced) stats.push_back(figure.stats);
             }
         }
-        report("produce", off, on, cpu_off, cpu_on, stats);
+        const auto produced = report("produce", off, on, cpu_off, cpu_on, stats);
 
         auto topic = fill_topic(s, s.messages);
         off.clear();
@@ -311,7 +314,17 @@ int main(int argc, char** argv) {
                 if (traced) stats.push_back(figure.stats);
             }
         }
-        report("consume", off, on, cpu_off, cpu_on, stats);
+        const auto consumed = report("consume", off, on, cpu_off, cpu_on, stats);
+
+        using courier::bench::print_result;
+        print_result("publish with a send span each (vs tracing off)", "msg/s", produced.on, produced.off,
+                     s.runs);
+        print_result("publish, CPU per message with tracing (vs tracing off)", "us/msg", produced.cpu_on,
+                     produced.cpu_off, s.runs);
+        print_result("router with the tracing hooks, a process span each (vs tracing off)", "msg/s",
+                     consumed.on, consumed.off, s.runs);
+        print_result("consume, CPU per message with tracing (vs tracing off)", "us/msg", consumed.cpu_on,
+                     consumed.cpu_off, s.runs);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tracing_bench: %s\n", e.what());
         return 1;
