@@ -71,6 +71,13 @@ std::string ce_id_of(const Message& m) {
     return id ? std::string(*id) : std::string("-");
 }
 
+// What dispatch() did with a message: the handler's result, or a skip by policy.
+struct Dispatched {
+    Result<void> result;
+    bool skipped = false;
+    std::optional<std::chrono::nanoseconds> handler_time;
+};
+
 }  // namespace
 
 struct Router::Impl {
@@ -120,26 +127,62 @@ struct Router::Impl {
         return true;
     }
 
+    // Counts an outcome and tells the observer.
+    void observe(const Message& m, MessageOutcome outcome,
+                 std::optional<std::chrono::nanoseconds> handler_time = std::nullopt) {
+        counter(outcome).fetch_add(1, std::memory_order_relaxed);
+        if (!options.observer) return;
+        auto type = m.headers.get(ce::kType);
+        try {
+            options.observer(MessageObservation{m.topic,
+                                                type && !type->empty() ? *type : std::string_view("unknown"),
+                                                outcome, handler_time});
+        } catch (const std::exception& e) {
+            spdlog::warn("router observer of group {} failed on {}: {}", options.group, describe_position(m),
+                         e.what());
+        }
+    }
+
+    std::atomic<uint64_t>& counter(MessageOutcome outcome) {
+        switch (outcome) {
+            case MessageOutcome::handled:
+                return counters.handled;
+            case MessageOutcome::failed:
+                return counters.failed;
+            case MessageOutcome::dead_lettered:
+                return counters.dead_lettered;
+            case MessageOutcome::skipped:
+                return counters.skipped;
+            case MessageOutcome::retried:
+                break;
+        }
+        return counters.retried;
+    }
+
     // Runs the handler for one message; `handler_name` tells who failed, for dead-letter headers.
-    Result<void> dispatch(const Message& m, int attempt, std::string& handler_name) {
+    Dispatched dispatch(const Message& m, int attempt, std::string& handler_name) {
         auto event = ce::read(m);
-        if (!event) return std::move(event).error();
+        if (!event) return {std::move(event).error(), false, std::nullopt};
         const Route* route = find_route(m.topic, event->type);
         if (route == nullptr) {
-            if (options.unknown_type == UnknownTypePolicy::skip) {
-                counters.skipped.fetch_add(1, std::memory_order_relaxed);
-                return {};
-            }
-            return Error::poison("consumer.unknown_type", "no handler for ce_type '" + event->type + "' on topic " +
-                                                              m.topic + " in group " + options.group);
+            if (options.unknown_type == UnknownTypePolicy::skip) return {{}, true, std::nullopt};
+            return {Error::poison("consumer.unknown_type", "no handler for ce_type '" + event->type +
+                                                               "' on topic " + m.topic + " in group " +
+                                                               options.group),
+                    false, std::nullopt};
         }
         handler_name = route->name;
         Context context{m, *event, options.group, route->name, attempt};
+        const auto started = Steady::now();
+        Dispatched done;
         try {
-            return route->chain(context);
+            done.result = route->chain(context);
         } catch (const std::exception& e) {
-            return Error::permanent("consumer.handler_threw", "handler " + route->name + " threw: " + e.what());
+            done.result =
+                Error::permanent("consumer.handler_threw", "handler " + route->name + " threw: " + e.what());
         }
+        done.handler_time = Steady::now() - started;
+        return done;
     }
 
     bool publish_dead_letter(const Message& m, const PendingDeadLetter& pending, int attempts,
@@ -161,7 +204,7 @@ struct Router::Impl {
                           describe_position(m), ce_id_of(m), target, e.what());
             return false;
         }
-        counters.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+        observe(m, MessageOutcome::dead_lettered);
         spdlog::warn("dead-lettered {} (ce_id {}, correlation {}) to {}: {} after {} attempt(s): {}", describe_position(m),
                      ce_id_of(m), m.headers.get("ce_correlationid").value_or("-"), target, pending.reason,
                      std::max(1, attempts), pending.error.describe());
@@ -179,13 +222,14 @@ struct Router::Impl {
                 if (!publish_dead_letter(head, *result.dead_letter, result.attempts, handler_name)) break;
                 result.dead_letter.reset();
             } else if (meant_for_another_group(head)) {
-                counters.skipped.fetch_add(1, std::memory_order_relaxed);
+                observe(head, MessageOutcome::skipped);
             } else {
                 int attempt = result.attempts + 1;
                 handler_name.clear();
-                auto outcome = dispatch(head, attempt, handler_name);
+                auto dispatched = dispatch(head, attempt, handler_name);
+                auto& outcome = dispatched.result;
                 if (!outcome) {
-                    counters.failed.fetch_add(1, std::memory_order_relaxed);
+                    observe(head, MessageOutcome::failed, dispatched.handler_time);
                     result.attempts = attempt;
                     result.last_error = outcome.error();
                     if (options.retry.should_retry(outcome.error(), attempt)) break;
@@ -194,7 +238,11 @@ struct Router::Impl {
                     result.dead_letter = PendingDeadLetter{std::move(outcome).error(), std::string(reason)};
                     continue;  // dead-letter it now, in the branch above
                 }
-                counters.handled.fetch_add(1, std::memory_order_relaxed);
+                if (dispatched.skipped) {
+                    observe(head, MessageOutcome::skipped);
+                } else {
+                    observe(head, MessageOutcome::handled, dispatched.handler_time);
+                }
             }
             result.attempts = 0;
             ++result.done_count;
@@ -231,8 +279,8 @@ struct Router::Impl {
             state.queue = std::move(result.remaining);
             auto delay = options.retry.backoff(std::max(1, state.attempts), random);
             state.due = now + delay;
-            counters.retried.fetch_add(1, std::memory_order_relaxed);
             const auto& head = state.queue.front();
+            observe(head, MessageOutcome::retried);
             spdlog::warn("{} (ce_id {}) failed attempt {}: {}; retrying in {} ms with the partition paused",
                          describe_position(head), ce_id_of(head), state.attempts,
                          state.dead_letter ? "dead-letter publish failed"
@@ -465,6 +513,28 @@ void Router::run(std::stop_token stop) {
         impl.accept(std::move(batch).value());
     }
     impl.shutdown();
+}
+
+std::vector<std::string> Router::topics() const {
+    std::vector<std::string> topics;
+    for (const auto& [topic, by_type] : impl_->routes) topics.push_back(topic);
+    return topics;
+}
+
+std::string_view to_string(MessageOutcome outcome) noexcept {
+    switch (outcome) {
+        case MessageOutcome::handled:
+            return "handled";
+        case MessageOutcome::failed:
+            return "failed";
+        case MessageOutcome::dead_lettered:
+            return "dead_lettered";
+        case MessageOutcome::skipped:
+            return "skipped";
+        case MessageOutcome::retried:
+            break;
+    }
+    return "retried";
 }
 
 RouterStats Router::stats() const {

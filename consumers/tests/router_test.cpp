@@ -335,3 +335,114 @@ TEST_F(RouterFixture, RegisteringTheSameTypeTwiceIsAConfigurationError) {
     r.handle("a", "orders", "x.v1", ok);
     EXPECT_THROW(r.handle("b", "orders", "x.v1", ok), ConfigError);
 }
+
+namespace {
+
+// What an observer saw, in order: "topic type outcome" plus " timed" when a handler ran.
+struct Observed {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+    std::vector<std::chrono::nanoseconds> times;
+
+    RouterObserver observer() {
+        return [this](const MessageObservation& o) {
+            std::lock_guard lock(mutex);
+            lines.push_back(std::string(o.topic) + " " + std::string(o.type) + " " +
+                            std::string(to_string(o.outcome)) + (o.handler_time ? " timed" : ""));
+            if (o.handler_time) times.push_back(*o.handler_time);
+        };
+    }
+    std::vector<std::string> seen() {
+        std::lock_guard lock(mutex);
+        return lines;
+    }
+};
+
+}  // namespace
+
+TEST_F(RouterFixture, TellsTheObserverEachOutcomeWithTopicTypeAndHandlerTime) {
+    create("orders", 1);
+    Observed observed;
+    RouterOptions options;
+    options.observer = observed.observer();
+    options.retry.max_permanent_attempts = 2;
+    router(options)
+        .handle("placed", "orders", "order.placed.v1",
+                [](Context&) -> Result<void> {
+                    std::this_thread::sleep_for(20ms);
+                    return {};
+                })
+        .handle("broken", "orders", "order.broken.v1",
+                [](Context&) -> Result<void> { return Error::permanent("test.broken", "always fails"); });
+    publish(event("orders", "order.placed.v1", "o1", "slow"));
+    publish(event("orders", "order.broken.v1", "o1", "fails twice, then dead-lettered"));
+    Message untyped = event("orders", "order.placed.v1", "o1", "no ce_type: poison");
+    untyped.headers.remove("ce_type");
+    publish(untyped);
+    start();
+    ASSERT_TRUE(eventually([&] { return committed("orders", 0) == 3; }));
+    stop();
+
+    EXPECT_EQ(observed.seen(), (std::vector<std::string>{
+                                   "orders order.placed.v1 handled timed",
+                                   "orders order.broken.v1 failed timed",
+                                   "orders order.broken.v1 retried",
+                                   "orders order.broken.v1 failed timed",
+                                   "orders order.broken.v1 dead_lettered",
+                                   "orders unknown failed",
+                                   "orders unknown dead_lettered",
+                               }));
+    ASSERT_FALSE(observed.times.empty());
+    EXPECT_GE(observed.times.front(), 20ms) << "the handler's own time is included";
+    const auto stats = router_->stats();
+    EXPECT_EQ(stats.handled, 1u);
+    EXPECT_EQ(stats.failed, 3u);
+    EXPECT_EQ(stats.retried, 1u);
+    EXPECT_EQ(stats.dead_lettered, 2u);
+}
+
+TEST_F(RouterFixture, ASkippedMessageIsReportedAsSkippedNotHandled) {
+    create("audit", 1);
+    Observed observed;
+    RouterOptions options;
+    options.observer = observed.observer();
+    options.unknown_type = UnknownTypePolicy::skip;
+    router(options).handle("placed", "audit", "order.placed.v1", [](Context&) -> Result<void> { return {}; });
+    publish(event("audit", "order.exploded.v1", "o1", "?"));
+    auto for_other = event("audit", "order.placed.v1", "o1", "copy for billing");
+    for_other.headers.set(replay::kGroup, "billing");
+    publish(std::move(for_other));
+    publish(event("audit", "order.placed.v1", "o1", "ok"));
+    start();
+    ASSERT_TRUE(eventually([&] { return committed("audit", 0) == 3; }));
+    stop();
+    EXPECT_EQ(observed.seen(),
+              (std::vector<std::string>{"audit order.exploded.v1 skipped", "audit order.placed.v1 skipped",
+                                        "audit order.placed.v1 handled timed"}));
+    EXPECT_EQ(router_->stats().handled, 1u);
+    EXPECT_EQ(router_->stats().skipped, 2u);
+}
+
+TEST_F(RouterFixture, AnObserverThatThrowsChangesNothing) {
+    create("orders", 1);
+    RouterOptions options;
+    options.observer = [](const MessageObservation&) { throw std::runtime_error("metrics broke"); };
+    std::atomic<int> handled{0};
+    router(options).handle("placed", "orders", "order.placed.v1", [&](Context&) -> Result<void> {
+        ++handled;
+        return {};
+    });
+    publish(event("orders", "order.placed.v1", "o1", "1"));
+    publish(event("orders", "order.placed.v1", "o1", "2"));
+    start();
+    ASSERT_TRUE(eventually([&] { return committed("orders", 0) == 2; }));
+    EXPECT_EQ(handled.load(), 2);
+    EXPECT_EQ(router_->stats().handled, 2u);
+}
+
+TEST_F(RouterFixture, ListsTheTopicsItHandles) {
+    auto ok = [](Context&) -> Result<void> { return {}; };
+    auto& r = router();
+    r.handle("a", "payments", "x.v1", ok).handle("b", "orders", "x.v1", ok).handle("c", "orders", "y.v1", ok);
+    EXPECT_EQ(r.topics(), (std::vector<std::string>{"orders", "payments"}));
+}

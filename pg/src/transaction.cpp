@@ -35,7 +35,9 @@ Result<Transaction> Transaction::try_begin(Connection& connection, IsolationLeve
 }
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : connection_(other.connection_), active_(std::exchange(other.active_, false)) {}
+    : connection_(other.connection_),
+      active_(std::exchange(other.active_, false)),
+      on_commit_(std::move(other.on_commit_)) {}
 
 Transaction::~Transaction() {
     if (!active_) return;
@@ -69,9 +71,19 @@ Result<void> Transaction::try_commit() {
     // A transaction in which a statement failed answers COMMIT with the tag ROLLBACK, not an
     // error: without this check its work would be lost silently.
     if (committed->command_tag() == "ROLLBACK") {
+        on_commit_.clear();
         return Error::permanent(
             "pg.25P02", "COMMIT on " + connection_->target() +
                             " rolled back: a statement in the transaction had failed [SQLSTATE 25P02]");
+    }
+    auto callbacks = std::move(on_commit_);
+    on_commit_.clear();
+    for (auto& callback : callbacks) {
+        try {
+            callback();
+        } catch (const std::exception& e) {
+            spdlog::warn("pg: an on-commit callback on {} failed: {}", connection_->target(), e.what());
+        }
     }
     return {};
 }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "courier/testing/temporary_database.hpp"
 
@@ -105,4 +108,40 @@ TEST(Transaction, ExplicitRollbackDiscardsTheWork) {
     tx.rollback();
     EXPECT_FALSE(tx.is_active());
     EXPECT_EQ(count_rows(conn, "SELECT count(*) FROM events"), 0);
+}
+
+TEST(Transaction, RunsOnCommitCallbacksOnlyAfterASuccessfulCommit) {
+    TemporaryDatabase db;
+    auto conn = db.connect();
+    conn.exec("CREATE TABLE events (id int PRIMARY KEY)");
+    std::vector<std::string> ran;
+    {
+        Transaction tx(conn);
+        tx.exec("INSERT INTO events VALUES ($1)", {1});
+        tx.on_commit([&] { ran.push_back("first"); });
+        tx.on_commit([&] { throw std::runtime_error("a callback that throws is logged"); });
+        tx.on_commit([&] { ran.push_back("second"); });
+        EXPECT_TRUE(ran.empty()) << "nothing runs before COMMIT";
+        Transaction moved(std::move(tx));  // the callbacks go with the transaction
+        moved.commit();
+    }
+    EXPECT_EQ(ran, (std::vector<std::string>{"first", "second"}));
+
+    ran.clear();
+    {
+        Transaction tx(conn);
+        tx.on_commit([&] { ran.push_back("rolled back by the destructor"); });
+    }
+    {
+        Transaction tx(conn);
+        tx.on_commit([&] { ran.push_back("rolled back explicitly"); });
+        tx.rollback();
+    }
+    {
+        Transaction tx(conn);
+        tx.on_commit([&] { ran.push_back("its COMMIT answered ROLLBACK"); });
+        EXPECT_FALSE(tx.try_exec("INSERT INTO events VALUES ($1)", {1}));  // duplicate
+        EXPECT_FALSE(tx.try_commit());
+    }
+    EXPECT_TRUE(ran.empty()) << ran.front();
 }

@@ -5,7 +5,7 @@
 // invariants, and every poison message in its topic's dead-letter queue — and nothing else
 // there. Prints a report; exit 1 on any violation, 2 on bad flags.
 //
-//   store_fault_run [--minutes M | --seconds S] [--rate R] [--seed N] [--kafka-port P] [--pg-port P]
+//   store_fault_run [--minutes M | --seconds S] [--rate R] [--seed N] [--kafka-port P] [--pg-port P] [--bin-dir DIR]
 
 #include <rapidjson/document.h>
 
@@ -39,6 +39,9 @@ struct Flags {
     uint64_t seed = 7;
     int kafka_port = 39192;
     int pg_port = 55532;
+    /// Where courier-product, -listing and -order are; by default the build's. A long run takes
+    /// copies, so a rebuild meanwhile does not swap binaries under a restart.
+    std::filesystem::path bin_dir;
 };
 
 Flags parse(int argc, char** argv) {
@@ -56,6 +59,7 @@ Flags parse(int argc, char** argv) {
             else if (a == "--seed") f.seed = std::stoull(value());
             else if (a == "--kafka-port") f.kafka_port = std::stoi(value());
             else if (a == "--pg-port") f.pg_port = std::stoi(value());
+            else if (a == "--bin-dir") f.bin_dir = value();
             else throw ConfigError("unknown flag " + a);
         } catch (const std::invalid_argument&) {
             throw ConfigError(a + " needs a number");
@@ -174,7 +178,7 @@ int main(int argc, char** argv) {
         flags = parse(argc, argv);
     } catch (const ConfigError& e) {
         std::cerr << "store_fault_run: " << e.what()
-                  << "\nusage: store_fault_run [--minutes M | --seconds S] [--rate R] [--seed N] [--kafka-port P] [--pg-port P]\n";
+                  << "\nusage: store_fault_run [--minutes M | --seconds S] [--rate R] [--seed N] [--kafka-port P] [--pg-port P] [--bin-dir DIR]\n";
         return 2;
     }
     const auto run_dir = std::filesystem::path(COURIER_TEST_LOG_DIR) / ("fault-" + std::to_string(::getpid()));
@@ -188,9 +192,9 @@ int main(int argc, char** argv) {
         kafka.set("bootstrap.servers", bootstrap);
 
         demo::LaunchOptions launch;
-        launch.product_bin = COURIER_PRODUCT_BIN;
-        launch.listing_bin = COURIER_LISTING_BIN;
-        launch.order_bin = COURIER_ORDER_BIN;
+        launch.product_bin = flags.bin_dir.empty() ? COURIER_PRODUCT_BIN : flags.bin_dir / "courier-product";
+        launch.listing_bin = flags.bin_dir.empty() ? COURIER_LISTING_BIN : flags.bin_dir / "courier-listing";
+        launch.order_bin = flags.bin_dir.empty() ? COURIER_ORDER_BIN : flags.bin_dir / "courier-order";
         launch.bootstrap = bootstrap;
         launch.database = "postgresql://postgres@127.0.0.1:" + std::to_string(flags.pg_port) + "/postgres";
         launch.base_port = static_cast<uint16_t>(flags.kafka_port - 30000 + 20000);

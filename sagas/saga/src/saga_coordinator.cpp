@@ -85,6 +85,25 @@ const SagaDefinition* SagaCoordinator::find(const std::string& type) const {
 
 namespace {
 
+std::string step_name(const SagaDefinition& definition, int step) {
+    if (step < 0 || static_cast<std::size_t>(step) >= definition.steps.size()) return {};
+    return definition.steps[static_cast<std::size_t>(step)].name;
+}
+
+// Tells `observer` of `event` once `tx` commits.
+void notify_on_commit(pg::Transaction& tx, const SagaObserver& observer, SagaEvent event) {
+    if (!observer) return;
+    tx.on_commit([observer, event = std::move(event)] { observer(event); });
+}
+
+}  // namespace
+
+void SagaCoordinator::notify(pg::Transaction& transaction, SagaEvent event) const {
+    notify_on_commit(transaction, options_.observer, std::move(event));
+}
+
+namespace {
+
 SagaCoordinator::Instance read_instance(const pg::Rows& rows, int row) {
     SagaCoordinator::Instance i;
     i.id = rows.get<std::string>(row, 0);
@@ -133,9 +152,9 @@ Result<void> record_history(pg::Transaction& tx, const std::string& saga_id, con
 
 // The one way an instance changes: version-checked UPDATE, history row, next command.
 static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox, const Clock& clock,
-                               const std::string& source, const SagaDefinition& definition,
-                               const SagaCoordinator::Instance& before, Next next, const std::string& cause_id,
-                               const std::string& detail) {
+                               const std::string& source, const SagaObserver& observer,
+                               const SagaDefinition& definition, const SagaCoordinator::Instance& before,
+                               Next next, const std::string& cause_id, const std::string& detail) {
     const auto now = clock.now();
     const auto at = ce::format_time(now);
     std::optional<Message> message;
@@ -149,7 +168,8 @@ static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox
     auto updated = tx.try_exec(
         "UPDATE courier_saga_instance SET status = $3, step = $4, attempt = $5, data = $6::jsonb, "
         "version = version + 1, awaiting = $7, reason = COALESCE($8, reason), updated_at = $9::timestamptz, "
-        "deadline = $10::timestamptz WHERE id = $1 AND version = $2 RETURNING COALESCE(reason, '')",
+        "deadline = $10::timestamptz WHERE id = $1 AND version = $2 "
+        "RETURNING COALESCE(reason, ''), EXTRACT(EPOCH FROM $9::timestamptz - created_at)::float8",
         {before.id, before.version, to_string(next.status), next.step, next.attempt, next.data,
          command_id.empty() ? pg::Param(std::nullopt) : pg::Param(command_id),
          next.reason.empty() ? pg::Param(std::nullopt) : pg::Param(next.reason), at, deadline});
@@ -162,14 +182,19 @@ static Result<void> transition(pg::Transaction& tx, const outbox::Outbox& outbox
                                   command_id, detail);
     if (!history) return history;
     if (message) return outbox.enqueue(tx, *message);
-    if (is_final(next.status) && definition.on_finished) {
+    if (!is_final(next.status)) return {};
+    if (definition.on_finished) {
         const Finished finished{before.id, next.status, next.data,
                                 next.status == SagaStatus::completed ? std::string() : updated->get<std::string>(0, 0)};
         auto hooked = guarded("on_finished of saga '" + definition.type + "'",
                               [&] { return definition.on_finished(tx, finished); });
         if (!hooked) return std::move(hooked).error();
-        return std::move(*hooked);
+        if (!*hooked) return std::move(*hooked);
     }
+    notify_on_commit(
+        tx, observer,
+        SagaEvent{SagaEvent::Kind::finished, definition.type, before.id, step_name(definition, next.step),
+                  next.status, std::chrono::duration<double>(updated->get<double>(0, 1))});
     return {};
 }
 
@@ -220,11 +245,11 @@ Result<void> SagaCoordinator::compensate_from(pg::Transaction& tx, const SagaDef
         if (!command) return std::move(command).error();
         if (!*command) continue;
         return transition(
-            tx, outbox_, *clock_, options_.source, definition, instance,
+            tx, outbox_, *clock_, options_.source, options_.observer, definition, instance,
             Next{SagaStatus::compensating, i, attempt, data, **command, step.compensation_timeout}, cause_id,
             detail + "; compensating step '" + step.name + "'");
     }
-    return transition(tx, outbox_, *clock_, options_.source, definition, instance,
+    return transition(tx, outbox_, *clock_, options_.source, options_.observer, definition, instance,
                       Next{SagaStatus::compensated, std::max(from_step, 0), 1, data, std::nullopt}, cause_id,
                       detail + "; compensated");
 }
@@ -237,17 +262,26 @@ Result<void> SagaCoordinator::begin_compensation(pg::Transaction& tx, const Saga
     auto reason =
         tx.try_exec("UPDATE courier_saga_instance SET reason = $2 WHERE id = $1", {instance.id, detail});
     if (!reason) return std::move(reason).error();
-    return compensate_from(tx, definition, instance, from_step, 1, cause_id, instance.data, detail);
+    auto compensating =
+        compensate_from(tx, definition, instance, from_step, 1, cause_id, instance.data, detail);
+    // Registered only once the work succeeded: a sweep rolls a failed instance back to a savepoint,
+    // which would not drop the callback.
+    if (compensating) {
+        notify(tx, SagaEvent{SagaEvent::Kind::compensation_started, definition.type, instance.id,
+                             step_name(definition, instance.step), SagaStatus::compensating});
+    }
+    return compensating;
 }
 
 // A compensation failed (failure reply or timeout): send it again, or give up.
 static Result<void> retry_compensation(pg::Transaction& tx, const outbox::Outbox& outbox, const Clock& clock,
-                                       const std::string& source, const SagaDefinition& definition,
+                                       const std::string& source, const SagaObserver& observer,
+                                       const SagaDefinition& definition,
                                        const SagaCoordinator::Instance& instance, const std::string& cause_id,
                                        const std::string& detail) {
     const auto& step = definition.steps[static_cast<std::size_t>(instance.step)];
     if (instance.attempt >= definition.max_compensation_attempts) {
-        return transition(tx, outbox, clock, source, definition, instance,
+        return transition(tx, outbox, clock, source, observer, definition, instance,
                           Next{SagaStatus::failed_needs_attention,
                                instance.step,
                                instance.attempt,
@@ -266,7 +300,7 @@ static Result<void> retry_compensation(pg::Transaction& tx, const outbox::Outbox
         return Error::permanent("saga.builder",
                                 "compensate of step '" + step.name + "' returned no command on retry");
     }
-    return transition(tx, outbox, clock, source, definition, instance,
+    return transition(tx, outbox, clock, source, observer, definition, instance,
                       Next{SagaStatus::compensating, instance.step, instance.attempt + 1, instance.data,
                            **command, step.compensation_timeout},
                       cause_id,
@@ -323,15 +357,15 @@ Result<void> SagaCoordinator::handle_reply(pg::Transaction& tx, const Message& r
             }
             const auto next_index = static_cast<std::size_t>(instance.step) + 1;
             if (next_index >= definition->steps.size()) {
-                return transition(tx, outbox_, *clock_, options_.source, *definition, instance,
-                                  Next{SagaStatus::completed, instance.step, 1, data, std::nullopt}, event.id,
-                                  where + " succeeded: " + event.type + "; completed");
+                return transition(tx, outbox_, *clock_, options_.source, options_.observer, *definition,
+                                  instance, Next{SagaStatus::completed, instance.step, 1, data, std::nullopt},
+                                  event.id, where + " succeeded: " + event.type + "; completed");
             }
             const auto& next = definition->steps[next_index];
             auto command = guarded("invoke of step '" + next.name + "'", [&] { return next.invoke(data); });
             if (!command) return std::move(command).error();
             return transition(
-                tx, outbox_, *clock_, options_.source, *definition, instance,
+                tx, outbox_, *clock_, options_.source, options_.observer, *definition, instance,
                 Next{SagaStatus::running, static_cast<int>(next_index), 1, data, *command, next.timeout},
                 event.id, where + " succeeded: " + event.type);
         }
@@ -355,8 +389,8 @@ Result<void> SagaCoordinator::handle_reply(pg::Transaction& tx, const Message& r
                                "compensation of " + where + " done: " + event.type);
     }
     if (contains(step.compensation_failures, event.type)) {
-        return retry_compensation(tx, outbox_, *clock_, options_.source, *definition, instance, event.id,
-                                  "compensation of " + where + " failed: " + event.type);
+        return retry_compensation(tx, outbox_, *clock_, options_.source, options_.observer, *definition,
+                                  instance, event.id, "compensation of " + where + " failed: " + event.type);
     }
     return ignore("the compensation of " + where + " expects no such reply");
 }
@@ -370,13 +404,18 @@ Result<void> SagaCoordinator::on_timeout(pg::Transaction& tx, const Instance& in
                                                                instance.type + "' has fewer steps now");
     }
     const auto& step = definition->steps[static_cast<std::size_t>(instance.step)];
-    if (instance.status == SagaStatus::running) {
-        // The timed-out command may still be applied late, so its step is compensated too.
-        return begin_compensation(tx, *definition, instance, instance.step, "",
-                                  "step '" + step.name + "' timed out");
+    // The timed-out command may still be applied late, so a running step is compensated too.
+    auto handled =
+        instance.status == SagaStatus::running
+            ? begin_compensation(tx, *definition, instance, instance.step, "",
+                                 "step '" + step.name + "' timed out")
+            : retry_compensation(tx, outbox_, *clock_, options_.source, options_.observer, *definition,
+                                 instance, "", "compensation of step '" + step.name + "' timed out");
+    if (handled) {
+        notify(tx, SagaEvent{SagaEvent::Kind::timed_out, definition->type, instance.id, step.name,
+                             instance.status});
     }
-    return retry_compensation(tx, outbox_, *clock_, options_.source, *definition, instance, "",
-                              "compensation of step '" + step.name + "' timed out");
+    return handled;
 }
 
 consumers::Handler SagaCoordinator::reply_handler() const {

@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "courier/saga/saga_query.hpp"
 #include "courier/saga/saga_report.hpp"
@@ -71,9 +74,28 @@ protected:
         return found;
     }
 
+    // What the observer saw: "<kind> <step> <status>", and for finished " <elapsed seconds>".
+    std::vector<std::string> events() {
+        std::lock_guard lock(events_mutex_);
+        return events_;
+    }
+    void observe(const SagaEvent& e) {
+        static constexpr const char* kKinds[] = {"compensation_started", "timed_out", "finished"};
+        std::string line = std::string(kKinds[static_cast<int>(e.kind)]) + " " + e.step + " " +
+                           std::string(to_string(e.status));
+        if (e.kind == SagaEvent::Kind::finished) line += " " + std::to_string(e.elapsed.count()).substr(0, 4);
+        EXPECT_EQ(e.saga, kType);
+        std::lock_guard lock(events_mutex_);
+        events_.push_back(line);
+    }
+
     SagaDatabase db_;
     ManualClock clock_;
-    SagaCoordinator coordinator_{SagaCoordinatorOptions{"/store/order"}, outbox::Outbox{}, clock_};
+    std::mutex events_mutex_;
+    std::vector<std::string> events_;
+    SagaCoordinator coordinator_{
+        SagaCoordinatorOptions{"/store/order", [this](const SagaEvent& e) { observe(e); }}, outbox::Outbox{},
+        clock_};
     pg::ConnectionPool pool_{db_.dsn(), 2};
     consumers::InboxStore inbox_{"order-saga"};
     consumers::Handler handler_ = consumers::middleware::inbox(pool_, inbox_)(coordinator_.reply_handler());
@@ -361,6 +383,63 @@ TEST_F(SagaCoordinatorTest, ReportsPrintAnInstanceAndItsHistoryAsTextAndAsJson) 
     EXPECT_NE(list.str().find(R"("deadline": null)"), std::string::npos) << list.str();
 }
 
+TEST_F(SagaCoordinatorTest, TheObserverSeesTheEndAndHowLongTheSagaTookOnceItsTransactionCommits) {
+    start("s1");
+    clock_.advance(3s);
+    deliver_ok(reply_to(last(kConfirmListing), kListingConfirmed));
+    EXPECT_TRUE(events().empty()) << "nothing final yet";
+    clock_.advance(1500ms);
+    const auto reserved = reply_to(last(kReserveStock), kStockReserved);
+    {
+        // The same reply in a transaction that rolls back: nothing is reported.
+        auto c = db_.connect();
+        pg::Transaction tx(c);
+        ASSERT_TRUE(coordinator_.handle_reply(tx, reserved, *ce::read(reserved)));
+    }
+    EXPECT_TRUE(events().empty()) << events().front();
+    deliver_ok(reserved);
+    EXPECT_EQ(events(), (std::vector<std::string>{"finished reserve-stock completed 4.50"}));
+}
+
+TEST_F(SagaCoordinatorTest, TheObserverSeesARejectionBeginTheCompensation) {
+    start("s1");
+    deliver_ok(reply_to(last(kConfirmListing), kListingConfirmed));
+    deliver_ok(reply_to(last(kReserveStock), kStockRejected));
+    EXPECT_EQ(events(), (std::vector<std::string>{"compensation_started reserve-stock compensating"}));
+    clock_.advance(2s);
+    deliver_ok(reply_to(last(kReleaseListing), kListingReleased));
+    EXPECT_EQ(events().back(), "finished confirm-listing compensated 2.00");
+
+    // Nothing to compensate at the first step: the compensation begins and ends at once.
+    start("s2");
+    deliver_ok(reply_to(last(kConfirmListing), kListingRejected));
+    const auto seen = events();
+    ASSERT_EQ(seen.size(), 4u);
+    EXPECT_EQ(std::set<std::string>(seen.begin() + 2, seen.end()),
+              (std::set<std::string>{"compensation_started confirm-listing compensating",
+                                     "finished confirm-listing compensated 0.00"}));
+}
+
+TEST_F(SagaCoordinatorTest, TheObserverSeesEachTimeoutOfAStepAndOfItsCompensation) {
+    start("s1");
+    clock_.advance(10s);
+    ASSERT_EQ(sweep(), 1u);
+    EXPECT_EQ(events(), (std::vector<std::string>{"compensation_started confirm-listing compensating",
+                                                  "timed_out confirm-listing running"}));
+    clock_.advance(5s);
+    ASSERT_EQ(sweep(), 1u);  // the compensation timed out: sent again
+    clock_.advance(5s);
+    ASSERT_EQ(sweep(), 1u);  // and again: the third attempt
+    clock_.advance(5s);
+    ASSERT_EQ(sweep(), 1u);  // gives up
+    EXPECT_EQ(events(),
+              (std::vector<std::string>{
+                  "compensation_started confirm-listing compensating", "timed_out confirm-listing running",
+                  "timed_out confirm-listing compensating", "timed_out confirm-listing compensating",
+                  "finished confirm-listing failed_needs_attention 25.0",
+                  "timed_out confirm-listing compensating"}));
+}
+
 namespace {
 
 // The PlaceOrder saga with the owner's hooks: a failure reply's payload becomes the data (so the
@@ -426,8 +505,10 @@ TEST_F(SagaHooksTest, AFailingOnFinishedRollsTheTransitionBackSoTheReplyIsRetrie
     ASSERT_FALSE(failed.has_value());
     EXPECT_TRUE(failed.error().retriable()) << failed.error().describe();
     EXPECT_EQ(show("s1").summary.status, SagaStatus::running);
+    EXPECT_TRUE(events().empty()) << "the observer hears only of what committed";
     fail_hook_ = false;
     deliver_ok(reserved);
     EXPECT_EQ(show("s1").summary.status, SagaStatus::completed);
     EXPECT_EQ(finished_row("s1")[0], "completed");
+    EXPECT_EQ(events(), (std::vector<std::string>{"finished reserve-stock completed 0.00"}));
 }

@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <mutex>
 
 #include "courier/broker/kafka/kafka_admin.hpp"
 #include "courier/broker/kafka/kafka_publisher.hpp"
@@ -23,6 +27,7 @@
 #include "courier/tracing/trace_context.hpp"
 #include "courier/tracing/tracer_provider.hpp"
 #include "courier/tracing/tracing_publisher.hpp"
+#include "courier/http/process_metrics.hpp"
 #include "courier/http/shutdown_signal.hpp"
 #include "courier/outbox/outbox_relay.hpp"
 #include "courier/outbox/outbox_schema.hpp"
@@ -35,13 +40,45 @@ namespace courier::service {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// The consumer families of docs/metrics.md.
+constexpr std::string_view kMessages = "courier_consumer_messages_total";
+constexpr std::string_view kMessagesHelp =
+    "Messages by topic, ce_type and outcome (handled, failed, dead_lettered, skipped, retried).";
+constexpr std::string_view kHandlerDuration = "courier_consumer_handler_duration_seconds";
+constexpr std::string_view kHandlerDurationHelp =
+    "Seconds a handler took, with its middleware and transaction, by topic and ce_type.";
+// Handlers take milliseconds: finer at the low end than the HTTP defaults.
+constexpr std::array<double, 13> kHandlerBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                 0.25,  0.5,    1,     2.5,  5,     10};
+constexpr auto kLagInterval = 5s;
+// Lag older than this is not shown: a stale number looks like a healthy one.
+constexpr auto kLagStaleAfter = 30s;
+
+// Each outcome the router reports becomes a sample; the metrics registry is thread-safe.
+consumers::RouterObserver consumer_metrics(http::Metrics& metrics) {
+    return [&metrics](const consumers::MessageObservation& o) {
+        http::Labels labels{{"topic", std::string(o.topic)}, {"type", std::string(o.type)}};
+        if (o.handler_time) {
+            metrics.histogram_observe(kHandlerDuration, kHandlerDurationHelp, labels,
+                                      std::chrono::duration<double>(*o.handler_time).count(),
+                                      kHandlerBuckets);
+        }
+        labels.emplace_back("outcome", std::string(consumers::to_string(o.outcome)));
+        metrics.counter_add(kMessages, kMessagesHelp, labels);
+    };
+}
+
+}  // namespace
+
 struct ServiceRuntime::Kafka {
-    Kafka(const ServiceOptions& o, tracing::TracerProvider& tracing)
+    Kafka(const ServiceOptions& o, tracing::TracerProvider& tracing, http::Metrics& metrics)
         : publisher(publisher_options(o)),
           relay_publisher(tracing::TracingPublisher::outbox_relay(publisher, tracing.tracer("courier.messaging"))),
           subscriber(broker::kafka::KafkaSubscriberOptions{consumer_properties(o), o.group, "earliest"}),
           admin(o.kafka),
-          router(router_options(o), subscriber, publisher),
+          router(router_options(o, metrics), subscriber, publisher),
           relay(relay_options(o), relay_publisher) {
         // Outermost, so retries and dead-lettering show in the `process` span; messages the
         // handlers write to the outbox carry its context.
@@ -64,9 +101,10 @@ struct ServiceRuntime::Kafka {
         if (!p.contains("heartbeat.interval.ms")) p.set("heartbeat.interval.ms", "1000");
         return p;
     }
-    static consumers::RouterOptions router_options(const ServiceOptions& o) {
+    static consumers::RouterOptions router_options(const ServiceOptions& o, http::Metrics& metrics) {
         consumers::RouterOptions r;
         r.group = o.group;
+        r.observer = consumer_metrics(metrics);
         r.max_batch = 200;
         r.poll_timeout = 50ms;
         r.parallelism = 4;  // partitions handled side by side; order per partition is kept
@@ -88,6 +126,62 @@ struct ServiceRuntime::Kafka {
     broker::kafka::KafkaAdmin admin;
     consumers::Router router;
     outbox::OutboxRelay relay;
+
+    // Reads the end offsets of `topics` and the group's committed offsets (one admin request,
+    // then one watermark request per partition) into `lag`. Throws CourierError.
+    void refresh_lag(const std::string& group, const std::vector<std::string>& topics) {
+        std::map<broker::TopicPartition, int64_t> committed;
+        for (const auto& c : admin.committed_offsets(group, 5s)) committed[c.partition] = c.offset;
+        http::Samples samples;
+        for (const auto& topic : topics) {
+            for (int32_t partition : admin.describe_topic(topic, 5s).partitions) {
+                const broker::TopicPartition tp{topic, partition};
+                const auto w = admin.watermarks(tp, 5s);
+                // Nothing committed yet: the group starts at the earliest offset.
+                auto it = committed.find(tp);
+                const int64_t position = std::max(it == committed.end() ? w.low : it->second, w.low);
+                samples.push_back({{{"topic", topic}, {"partition", std::to_string(partition)}},
+                                   static_cast<double>(std::max<int64_t>(0, w.high - position))});
+            }
+        }
+        std::lock_guard lock(lag_mutex);
+        lag = std::move(samples);
+        lag_read_at = std::chrono::steady_clock::now();
+    }
+
+    // Refreshes the lag every kLagInterval until `stop`. A failure is logged (once a minute at most)
+    // and the last reading stays until it is stale.
+    void watch_lag(std::stop_token stop, const std::string& group, const std::vector<std::string>& topics) {
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        std::chrono::steady_clock::time_point last_warning{};
+        while (!stop.stop_requested()) {
+            try {
+                refresh_lag(group, topics);
+            } catch (const std::exception& e) {
+                if (std::chrono::steady_clock::now() - last_warning > 60s) {
+                    spdlog::warn("group {}: cannot read consumer lag ({}); retrying every {} s", group,
+                                 e.what(),
+                                 std::chrono::duration_cast<std::chrono::seconds>(kLagInterval).count());
+                    last_warning = std::chrono::steady_clock::now();
+                }
+            }
+            std::unique_lock lock(mutex);
+            wake.wait_for(lock, stop, kLagInterval, [] { return false; });
+        }
+    }
+
+    http::Samples current_lag() {
+        std::lock_guard lock(lag_mutex);
+        if (std::chrono::steady_clock::now() - lag_read_at > kLagStaleAfter) return {};
+        return lag;
+    }
+
+    // courier_consumer_lag_messages, refreshed by the lag loop so that a scrape never waits for
+    // the broker.
+    std::mutex lag_mutex;
+    http::Samples lag;
+    std::chrono::steady_clock::time_point lag_read_at{};
 };
 
 namespace {
@@ -157,7 +251,7 @@ ServiceRuntime::ServiceRuntime(ServiceOptions options)
                                         if (context.valid()) tracing::inject(context, headers);
                                     }}),
       inbox_(std::make_unique<consumers::InboxStore>(options_.group)),
-      kafka_(std::make_unique<Kafka>(options_, *tracing_)) {
+      kafka_(std::make_unique<Kafka>(options_, *tracing_, metrics_)) {
     register_metrics();
     spdlog::debug("{}: database {}, Kafka client properties {}", options_.name, pg::redact_dsn(options_.database),
                   printable(options_.kafka));
@@ -234,37 +328,40 @@ bool ServiceRuntime::broker_ready() {
 }
 
 void ServiceRuntime::register_metrics() {
-    metrics_.gauge_callback("courier_consumer_messages", "Messages by outcome since start (handled, failed, dead_lettered, skipped, retried)", [this] {
-        const auto s = kafka_->router.stats();
-        return std::vector<std::pair<http::Labels, double>>{
-            {{{"outcome", "handled"}}, static_cast<double>(s.handled)},
-            {{{"outcome", "failed"}}, static_cast<double>(s.failed)},
-            {{{"outcome", "dead_lettered"}}, static_cast<double>(s.dead_lettered)},
-            {{{"outcome", "skipped"}}, static_cast<double>(s.skipped)},
-            {{{"outcome", "retried"}}, static_cast<double>(s.retried)},
-        };
-    });
-    metrics_.gauge_callback("courier_outbox_relay_messages", "Outbox relay counters since start", [this] {
-        const auto s = kafka_->relay.stats();
-        return std::vector<std::pair<http::Labels, double>>{
-            {{{"outcome", "published"}}, static_cast<double>(s.published)},
-            {{{"outcome", "failed"}}, static_cast<double>(s.failed)},
-            {{{"outcome", "retried"}}, static_cast<double>(s.retries)},
-        };
-    });
-    metrics_.gauge_callback("courier_outbox_backlog_rows", "Outbox rows not yet published", [this] {
+    // Every family of docs/metrics.md that this runtime owns, declared now so that the first scrape
+    // shows them all; label-free ones start at 0.
+    metrics_.declare(kMessages, kMessagesHelp, http::MetricType::counter);
+    metrics_.declare(kHandlerDuration, kHandlerDurationHelp, http::MetricType::histogram, kHandlerBuckets);
+    metrics_.gauge_callback("courier_consumer_lag_messages",
+                            "Messages behind: end offset minus the committed offset of this service's group.",
+                            [this] { return kafka_->current_lag(); });
+    metrics_.counter_callback(
+        "courier_outbox_published_total", "Outbox rows published and acknowledged by the broker.", [this] {
+            return http::Samples{{{}, static_cast<double>(kafka_->relay.stats().published)}};
+        });
+    metrics_.counter_callback(
+        "courier_outbox_publish_failures_total", "Failed outbox publish attempts.", [this] {
+            return http::Samples{{{}, static_cast<double>(kafka_->relay.stats().failed)}};
+        });
+    metrics_.gauge_callback("courier_outbox_backlog_rows", "Outbox rows not yet published.", [this] {
         auto connection = pool_.acquire(1s);
         auto backlog = outbox::Outbox::backlog(*connection);
         if (!backlog) throw CourierError(backlog.error(), "reading the outbox backlog");
-        return std::vector<std::pair<http::Labels, double>>{{{}, static_cast<double>(backlog->rows)}};
+        return http::Samples{{{}, static_cast<double>(backlog->rows)}};
     });
-    metrics_.gauge_callback("courier_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", [this] {
-        auto connection = pool_.acquire(1s);
-        auto backlog = outbox::Outbox::backlog(*connection);
-        if (!backlog) throw CourierError(backlog.error(), "reading the outbox backlog");
-        return std::vector<std::pair<http::Labels, double>>{
-            {{}, std::chrono::duration<double>(backlog->oldest_age).count()}};
-    });
+    metrics_.gauge_callback(
+        "courier_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row (0 when empty).",
+        [this] {
+            auto connection = pool_.acquire(1s);
+            auto backlog = outbox::Outbox::backlog(*connection);
+            if (!backlog) throw CourierError(backlog.error(), "reading the outbox backlog");
+            return http::Samples{{{}, std::chrono::duration<double>(backlog->oldest_age).count()}};
+        });
+    try {
+        http::add_process_metrics(metrics_);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: no process_* metrics: {}", options_.name, e.what());
+    }
     http::add_health_routes(
         http_,
         [this] {
@@ -278,7 +375,12 @@ void ServiceRuntime::start() {
     if (started_) return;
     started_ = true;
     threads_.emplace_back([this](std::stop_token stop) { kafka_->relay.run(stop); });
-    if (consuming_) threads_.emplace_back([this](std::stop_token stop) { kafka_->router.run(stop); });
+    if (consuming_) {
+        threads_.emplace_back([this](std::stop_token stop) { kafka_->router.run(stop); });
+        threads_.emplace_back([this, topics = kafka_->router.topics()](std::stop_token stop) {
+            kafka_->watch_lag(stop, options_.group, topics);
+        });
+    }
     for (auto& [name, loop] : loops_) {
         threads_.emplace_back([&loop, name = name](std::stop_token stop) {
             try {

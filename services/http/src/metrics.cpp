@@ -13,13 +13,17 @@ namespace courier::http {
 
 namespace {
 
-enum Type : int { kCounter = 0, kGauge = 1, kHistogram = 2, kCallback = 3 };
+// kCallback is a gauge read at scrape time, kCounterCallback a counter read at scrape time.
+enum Type : int { kCounter = 0, kGauge = 1, kHistogram = 2, kCallback = 3, kCounterCallback = 4 };
+
+bool is_callback(int type) { return type == kCallback || type == kCounterCallback; }
 
 constexpr std::array<double, 11> kLatencyBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 std::string_view type_name(int type) {
     switch (type) {
         case kCounter:
+        case kCounterCallback:
             return "counter";
         case kHistogram:
             return "histogram";
@@ -150,7 +154,7 @@ void append_sample(std::string& out, std::string_view name, std::string_view suf
     out += ' ';
 }
 
-using ReadFunction = std::function<std::vector<std::pair<Labels, double>>()>;
+using ReadFunction = std::function<Samples()>;
 
 }  // namespace
 
@@ -241,8 +245,8 @@ Metrics::Family& Metrics::family(std::string_view name, std::string_view help, i
     if (found->type != type) {
         throw std::invalid_argument("metric " + std::string(name) + " is a " +
                                     std::string(type_name(found->type)) +
-                                    (found->type == kCallback ? " callback" : "") + ", not a " +
-                                    std::string(type_name(type)) + (type == kCallback ? " callback" : ""));
+                                    (is_callback(found->type) ? " callback" : "") + ", not a " +
+                                    std::string(type_name(type)) + (is_callback(type) ? " callback" : ""));
     }
     return *found;
 }
@@ -251,6 +255,21 @@ const Metrics::Family* Metrics::find(std::string_view name) const {
     std::shared_lock lock(mutex_);
     auto it = families_.find(name);
     return it == families_.end() ? nullptr : it->second.get();
+}
+
+void Metrics::declare(std::string_view name, std::string_view help, MetricType type,
+                      std::span<const double> buckets) {
+    switch (type) {
+        case MetricType::counter:
+            family(name, help, kCounter, {});
+            return;
+        case MetricType::gauge:
+            family(name, help, kGauge, {});
+            return;
+        case MetricType::histogram:
+            family(name, help, kHistogram, buckets);
+            return;
+    }
 }
 
 void Metrics::counter_add(std::string_view name, std::string_view help, const Labels& labels, double value) {
@@ -268,9 +287,15 @@ void Metrics::gauge_add(std::string_view name, std::string_view help, const Labe
     family(name, help, kGauge, {}).scalar(labels).value.fetch_add(delta, std::memory_order_relaxed);
 }
 
-void Metrics::gauge_callback(std::string_view name, std::string_view help,
-                             std::function<std::vector<std::pair<Labels, double>>()> read) {
+void Metrics::gauge_callback(std::string_view name, std::string_view help, std::function<Samples()> read) {
     Family& f = family(name, help, kCallback, {});
+    auto shared = std::make_shared<const ReadFunction>(std::move(read));
+    std::unique_lock lock(f.mutex);
+    f.read = std::move(shared);
+}
+
+void Metrics::counter_callback(std::string_view name, std::string_view help, std::function<Samples()> read) {
+    Family& f = family(name, help, kCounterCallback, {});
     auto shared = std::make_shared<const ReadFunction>(std::move(read));
     std::unique_lock lock(f.mutex);
     f.read = std::move(shared);
@@ -318,22 +343,25 @@ std::string Metrics::render() const {
         append_escaped_help(header, f->help);
         header += "\n# TYPE " + f->name + ' ' + std::string(type_name(f->type)) + '\n';
 
-        if (f->type == kCallback) {
+        if (is_callback(f->type)) {
             std::shared_ptr<const ReadFunction> read;
             {
                 std::shared_lock lock(f->mutex);
                 read = f->read;
             }
-            std::vector<std::pair<Labels, double>> samples;
+            // A failed callback leaves its family without samples, but still declared: rules and
+            // dashboards keep seeing the name, and the comment says why the samples are missing.
+            out += header;
+            Samples samples;
             try {
                 if (read && *read) samples = (*read)();
             } catch (const std::exception& e) {
                 std::string message = e.what();
                 std::replace(message.begin(), message.end(), '\n', ' ');
-                out += "# " + f->name + " omitted: its callback failed: " + message + '\n';
+                out += "# " + f->name + " has no samples: its callback failed: " + message + '\n';
                 continue;
             } catch (...) {
-                out += "# " + f->name + " omitted: its callback failed with an unknown exception\n";
+                out += "# " + f->name + " has no samples: its callback failed with an unknown exception\n";
                 continue;
             }
             std::map<std::string, double> sorted;
@@ -343,10 +371,9 @@ std::string Metrics::render() const {
                     sorted[series_key(labels)] = value;
                 }
             } catch (const std::invalid_argument& e) {
-                out += "# " + f->name + " omitted: " + std::string(e.what()) + '\n';
+                out += "# " + f->name + " has no samples: " + std::string(e.what()) + '\n';
                 continue;
             }
-            out += header;
             for (const auto& [key, value] : sorted) {
                 append_sample(out, f->name, "", key, "");
                 append_number(out, value);

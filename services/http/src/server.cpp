@@ -30,6 +30,13 @@ namespace {
 // our answer instead of a reset.
 constexpr std::chrono::seconds kLingerTime{5};
 
+constexpr std::string_view kInFlight = "http_requests_in_flight";
+constexpr std::string_view kInFlightHelp = "HTTP requests being handled.";
+constexpr std::string_view kDuration = "http_request_duration_seconds";
+constexpr std::string_view kDurationHelp = "HTTP request latency by route, in seconds.";
+constexpr std::string_view kRequests = "http_requests_total";
+constexpr std::string_view kRequestsHelp = "HTTP requests answered, by method, route and status.";
+
 std::string_view method_label(std::string_view method) {
     for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
         if (method == known) return known;
@@ -62,7 +69,14 @@ public:
           router_(std::move(router)),
           middleware_(std::move(middleware)),
           metrics_(metrics),
-          port_(options_.port) {}
+          port_(options_.port) {
+        // Declared up front so that a scrape shows the families before the first request ends.
+        if (metrics_) {
+            metrics_->declare(kRequests, kRequestsHelp, MetricType::counter);
+            metrics_->declare(kDuration, kDurationHelp, MetricType::histogram);
+            metrics_->gauge_add(kInFlight, kInFlightHelp, {}, 0);
+        }
+    }
 
     ~Impl() = default;
 
@@ -463,7 +477,7 @@ void Server::Impl::stop() {
 
 Response Server::Impl::handle(Request& request) {
     auto started = std::chrono::steady_clock::now();
-    if (metrics_) metrics_->gauge_add("http_requests_in_flight", "HTTP requests being handled.", {}, 1);
+    if (metrics_) metrics_->gauge_add(kInFlight, kInFlightHelp, {}, 1);
 
     Response response;
     try {
@@ -508,7 +522,7 @@ Response Server::Impl::handle(Request& request) {
         response = Response::error(500, "internal", "internal error; see the service log");
     }
 
-    if (metrics_) metrics_->gauge_add("http_requests_in_flight", "HTTP requests being handled.", {}, -1);
+    if (metrics_) metrics_->gauge_add(kInFlight, kInFlightHelp, {}, -1);
     record(method_label(request.method), request.route.empty() ? "unmatched" : request.route, response.status,
            started);
     return response;
@@ -520,11 +534,9 @@ void Server::Impl::record(std::string_view method, std::string_view route, int s
     try {
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         Labels labels{{"method", std::string(method)}, {"route", std::string(route)}};
-        metrics_->histogram_observe("http_request_duration_seconds",
-                                    "HTTP request latency by route, in seconds.", labels, seconds);
+        metrics_->histogram_observe(kDuration, kDurationHelp, labels, seconds);
         labels.emplace_back("status", std::to_string(status));
-        metrics_->counter_add("http_requests_total", "HTTP requests answered, by method, route and status.",
-                              labels);
+        metrics_->counter_add(kRequests, kRequestsHelp, labels);
     } catch (const std::exception& e) {
         spdlog::warn("http: recording request metrics failed: {}", e.what());
     }

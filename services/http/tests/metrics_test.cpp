@@ -86,17 +86,61 @@ TEST(Metrics, KeepsHistogramBucketsCumulativeWithTheDefaultLatencyBuckets) {
     EXPECT_EQ(lines, default_latency_buckets().size() + 1);
 }
 
-TEST(Metrics, OmitsACallbackGaugeThatThrowsAndNotesTheError) {
+TEST(Metrics, KeepsTheFamilyOfACallbackThatThrowsWithoutSamplesAndNotesTheError) {
     Metrics metrics;
     metrics.gauge_callback("outbox_backlog", "Rows waiting.", []() -> std::vector<std::pair<Labels, double>> {
         throw std::runtime_error("database\nunreachable");
     });
     metrics.counter_add("up_total", "Still rendered.");
     EXPECT_EQ(metrics.render(),
-              "# outbox_backlog omitted: its callback failed: database unreachable\n"
+              "# HELP outbox_backlog Rows waiting.\n"
+              "# TYPE outbox_backlog gauge\n"
+              "# outbox_backlog has no samples: its callback failed: database unreachable\n"
               "# HELP up_total Still rendered.\n"
               "# TYPE up_total counter\n"
               "up_total 1\n");
+}
+
+TEST(Metrics, RendersADeclaredFamilyAsHelpAndTypeBeforeItsFirstSample) {
+    Metrics metrics;
+    constexpr std::array<double, 2> buckets{1, 10};
+    metrics.declare("jobs_total", "Jobs done.", MetricType::counter);
+    metrics.declare("queue_depth", "Jobs waiting.", MetricType::gauge);
+    metrics.declare("job_seconds", "Job duration.", MetricType::histogram, buckets);
+    EXPECT_EQ(metrics.render(),
+              "# HELP job_seconds Job duration.\n"
+              "# TYPE job_seconds histogram\n"
+              "# HELP jobs_total Jobs done.\n"
+              "# TYPE jobs_total counter\n"
+              "# HELP queue_depth Jobs waiting.\n"
+              "# TYPE queue_depth gauge\n");
+
+    // The declaration decided the buckets; later uses add series to the same family.
+    metrics.declare("jobs_total", "Jobs done.", MetricType::counter);
+    metrics.counter_add("jobs_total", "Jobs done.", {{"kind", "a"}}, 0);
+    metrics.histogram_observe("job_seconds", "Job duration.", {}, 5);
+    const std::string text = metrics.render();
+    EXPECT_NE(text.find("jobs_total{kind=\"a\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("job_seconds_bucket{le=\"10\"} 1\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("le=\"0.005\""), std::string::npos) << text;
+
+    EXPECT_THROW(metrics.declare("jobs_total", ".", MetricType::gauge), std::invalid_argument);
+    EXPECT_THROW(metrics.declare("bad name", ".", MetricType::counter), std::invalid_argument);
+}
+
+TEST(Metrics, RendersACounterCallbackAsACounterReadAtScrapeTime) {
+    Metrics metrics;
+    double published = 3;
+    metrics.counter_callback("published_total", "Published.", [&] { return Samples{{{}, published}}; });
+    EXPECT_EQ(metrics.render(),
+              "# HELP published_total Published.\n"
+              "# TYPE published_total counter\n"
+              "published_total 3\n");
+    published = 5;
+    EXPECT_NE(metrics.render().find("published_total 5\n"), std::string::npos);
+    EXPECT_THROW(metrics.gauge_callback("published_total", ".", [] { return Samples{}; }),
+                 std::invalid_argument);
+    EXPECT_THROW(metrics.counter_add("published_total", "."), std::invalid_argument);
 }
 
 TEST(Metrics, TreatsLabelOrderAsIrrelevant) {

@@ -344,6 +344,17 @@ TEST(Server, ReportsTheAddressAndTheReasonWhenThePortIsTaken) {
     EXPECT_THROW(third.start(), ConfigError);
 }
 
+TEST(Server, DeclaresItsMetricFamiliesBeforeTheFirstRequest) {
+    Metrics metrics;
+    Server server(loopback_options(), store_router(), {}, &metrics);
+    const std::string text = metrics.render();
+    EXPECT_NE(text.find("# TYPE http_requests_total counter\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("# TYPE http_request_duration_seconds histogram\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 0\n"),
+              std::string::npos)
+        << text;
+}
+
 TEST(Server, RecordsRequestMetricsByRoutePatternNotByPath) {
     Metrics metrics;
     Router router = store_router();

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "courier/consumers/context.hpp"
@@ -256,6 +259,97 @@ struct OrderService {
     PendingGauge gauge;
 };
 
+// ---- metrics (docs/metrics.md) ---------------------------------------------------------------
+
+constexpr std::string_view kSagaDuration = "courier_saga_duration_seconds";
+constexpr std::string_view kSagaDurationHelp = "Seconds from a saga's start to its final status.";
+constexpr std::string_view kCompensations = "courier_saga_compensations_total";
+constexpr std::string_view kCompensationsHelp = "Saga instances that began compensating.";
+constexpr std::string_view kTimeouts = "courier_saga_timeouts_total";
+constexpr std::string_view kTimeoutsHelp =
+    "Saga deadlines that passed, by the step whose command or compensation timed out.";
+// An order takes well under a second; a step timeout (30 s by default) or an outage takes longer.
+constexpr std::array<double, 14> kSagaBuckets{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600};
+constexpr std::array<const char*, 4> kOrderStatuses{"PENDING", "CONFIRMED", "CANCELLED", "FAILED"};
+
+// Saga events become samples; called after the transaction that made the change committed.
+saga::SagaObserver saga_metrics(http::Metrics& metrics) {
+    return [&metrics](const saga::SagaEvent& e) {
+        switch (e.kind) {
+            case saga::SagaEvent::Kind::compensation_started:
+                metrics.counter_add(kCompensations, kCompensationsHelp, {{"saga", e.saga}});
+                return;
+            case saga::SagaEvent::Kind::timed_out:
+                metrics.counter_add(kTimeouts, kTimeoutsHelp, {{"saga", e.saga}, {"step", e.step}});
+                return;
+            case saga::SagaEvent::Kind::finished:
+                metrics.histogram_observe(
+                    kSagaDuration, kSagaDurationHelp,
+                    {{"saga", e.saga}, {"status", std::string(saga::to_string(e.status))}}, e.elapsed.count(),
+                    kSagaBuckets);
+                return;
+        }
+    };
+}
+
+// Declares the saga and order families, with a zero series wherever the labels are known, and the
+// gauges read from the database at scrape time (each query bounded by the pool's 1 s wait).
+void register_metrics(ServiceRuntime& runtime, const saga::SagaDefinition& definition) {
+    auto& metrics = runtime.metrics();
+    const std::string saga = definition.type;
+    std::vector<std::string> steps;
+    for (const auto& step : definition.steps) steps.push_back(step.name);
+
+    metrics.declare(kSagaDuration, kSagaDurationHelp, http::MetricType::histogram, kSagaBuckets);
+    metrics.counter_add(kCompensations, kCompensationsHelp, {{"saga", saga}}, 0);
+    for (const auto& step : steps)
+        metrics.counter_add(kTimeouts, kTimeoutsHelp, {{"saga", saga}, {"step", step}}, 0);
+
+    metrics.gauge_callback(
+        "courier_saga_instances", "Saga instances by type, status and the step they are at (or ended at).",
+        [&runtime, saga, steps] {
+            auto c = runtime.pool().acquire(std::chrono::seconds(1));
+            auto rows = c->exec(
+                "SELECT status, step, count(*) FROM courier_saga_instance WHERE type = $1 GROUP BY status, "
+                "step",
+                {saga});
+            http::Samples out;
+            for (int r = 0; r < rows.size(); ++r) {
+                const auto step = rows.get<int>(r, 1);
+                const bool known = step >= 0 && static_cast<std::size_t>(step) < steps.size();
+                out.push_back(
+                    {{{"saga", saga},
+                      {"status", rows.get<std::string>(r, 0)},
+                      {"step", known ? steps[static_cast<std::size_t>(step)] : std::to_string(step)}},
+                     static_cast<double>(rows.get<int64_t>(r, 2))});
+            }
+            return out;
+        });
+    metrics.gauge_callback(
+        "courier_saga_oldest_active_age_seconds",
+        "Age of the oldest running or compensating saga instance (0 if none).", [&runtime, saga] {
+            auto c = runtime.pool().acquire(std::chrono::seconds(1));
+            auto rows = c->exec(
+                "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::float8, 0) FROM "
+                "courier_saga_instance "
+                "WHERE type = $1 AND status IN ('running', 'compensating')",
+                {saga});
+            return http::Samples{{{{"saga", saga}}, std::max(0.0, rows.get<double>(0, 0))}};
+        });
+    metrics.gauge_callback("store_orders", "Orders by status.", [&runtime] {
+        auto c = runtime.pool().acquire(std::chrono::seconds(1));
+        auto rows = c->exec("SELECT status, count(*) FROM store_order GROUP BY status");
+        std::map<std::string, double> counts;
+        for (const char* status : kOrderStatuses) counts[status] = 0;
+        for (int r = 0; r < rows.size(); ++r) {
+            counts[rows.get<std::string>(r, 0)] = static_cast<double>(rows.get<int64_t>(r, 1));
+        }
+        http::Samples out;
+        for (const auto& [status, count] : counts) out.push_back({{{"status", status}}, count});
+        return out;
+    });
+}
+
 }  // namespace
 
 saga::SagaDefinition place_order_saga(const OrderServiceOptions& options) {
@@ -312,12 +406,13 @@ std::shared_ptr<void> install(ServiceRuntime& runtime, const OrderServiceOptions
     runtime.ensure_topics({kEvents, kListingCommands, kListingReplies, kProductCommands, kProductReplies});
 
     auto service = std::make_shared<OrderService>(saga::SagaCoordinator(
-        saga::SagaCoordinatorOptions{runtime.source()}, runtime.outbox()));
+        saga::SagaCoordinatorOptions{runtime.source(), saga_metrics(runtime.metrics())}, runtime.outbox()));
     service->gauge.max = options.max_pending;
     auto definition = place_order_saga(options);
     definition.on_finished = [&runtime](pg::Transaction& tx, const saga::Finished& f) {
         return finish_order(runtime, runtime.outbox(), tx, f);
     };
+    register_metrics(runtime, definition);
     service->coordinator.add(std::move(definition));
     service->sweeper = std::make_unique<saga::TimeoutSweeper>(
         saga::TimeoutSweeperOptions{runtime.options().database, std::chrono::milliseconds(250)}, service->coordinator);
@@ -348,24 +443,6 @@ std::shared_ptr<void> install(ServiceRuntime& runtime, const OrderServiceOptions
     auto* sweeper = service->sweeper.get();
     runtime.add_background("saga-timeouts", [sweeper](std::stop_token stop) { sweeper->run(stop); });
 
-    runtime.metrics().gauge_callback("courier_saga_instances", "PlaceOrder saga instances by status", [&runtime] {
-        auto c = runtime.pool().acquire(std::chrono::seconds(1));
-        auto rows = c->exec("SELECT status, count(*) FROM courier_saga_instance GROUP BY status ORDER BY status");
-        std::vector<std::pair<http::Labels, double>> out;
-        for (int r = 0; r < rows.size(); ++r) {
-            out.push_back({{{"status", rows.get<std::string>(r, 0)}}, static_cast<double>(rows.get<int64_t>(r, 1))});
-        }
-        return out;
-    });
-    runtime.metrics().gauge_callback("store_orders", "Orders by status", [&runtime] {
-        auto c = runtime.pool().acquire(std::chrono::seconds(1));
-        auto rows = c->exec("SELECT status, count(*) FROM store_order GROUP BY status ORDER BY status");
-        std::vector<std::pair<http::Labels, double>> out;
-        for (int r = 0; r < rows.size(); ++r) {
-            out.push_back({{{"status", rows.get<std::string>(r, 0)}}, static_cast<double>(rows.get<int64_t>(r, 1))});
-        }
-        return out;
-    });
     return service;
 }
 

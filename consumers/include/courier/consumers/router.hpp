@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "courier/broker/publisher.hpp"
 #include "courier/broker/subscriber.hpp"
@@ -21,6 +25,34 @@ enum class UnknownTypePolicy {
     dead_letter,  ///< poison: the group subscribed to the topic but cannot read this message
     skip,         ///< commit past it (for topics that carry types this group ignores)
 };
+
+/// What became of a message, as RouterStats counts it.
+enum class MessageOutcome {
+    handled,        ///< its handler succeeded
+    failed,         ///< one attempt failed (the handler returned an error, or the message is unreadable)
+    dead_lettered,  ///< its copy was acknowledged by the dead-letter topic
+    skipped,        ///< committed past unhandled: an unknown type under UnknownTypePolicy::skip, or
+                    ///< a replayed copy meant for another group
+    retried,        ///< a retry of it was scheduled (its partition paused meanwhile)
+};
+
+/// "handled", "failed", "dead_lettered", "skipped", "retried".
+std::string_view to_string(MessageOutcome outcome) noexcept;
+
+/// One outcome, as reported to RouterOptions::observer. The views are valid during the call only.
+struct MessageObservation {
+    std::string_view topic;
+    std::string_view type;  ///< the message's ce_type header; "unknown" when it has none
+    MessageOutcome outcome;
+    /// How long the handler with its middleware took (for handled and failed attempts that
+    /// reached a handler); empty otherwise.
+    std::optional<std::chrono::nanoseconds> handler_time;
+};
+
+/// Sees every outcome the router counts, e.g. to feed per-topic metrics. Called on the thread that
+/// processed the message (the polling thread or a worker), so it must be thread-safe; it should be
+/// quick. An exception it throws is logged and otherwise ignored.
+using RouterObserver = std::function<void(const MessageObservation&)>;
 
 struct RouterOptions {
     std::string group;  ///< the subscriber's consumer group, for headers and logs
@@ -45,6 +77,8 @@ struct RouterOptions {
     /// Threads handling messages. 1 handles them on the polling thread; more spread partitions
     /// over that many workers, one partition never on two at once (per-partition order kept).
     std::size_t parallelism = 1;
+    /// Optional; see RouterObserver.
+    RouterObserver observer = {};
 };
 
 /// Counters since start; readable from any thread.
@@ -82,6 +116,10 @@ public:
     void run(std::stop_token stop);
 
     RouterStats stats() const;
+
+    /// The topics that have handlers, sorted: what run() subscribes to. Not thread-safe with
+    /// handle(); call it before run() starts or from the thread that registers handlers.
+    std::vector<std::string> topics() const;
 
 private:
     struct Impl;

@@ -1,7 +1,9 @@
 #pragma once
 // BEGIN ... COMMIT as an object: rolled back unless commit() succeeded.
 
+#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "courier/core/result.hpp"
 #include "courier/pg/connection.hpp"
@@ -49,6 +51,13 @@ public:
     /// is over afterwards either way.
     void rollback();
 
+    /// Runs `callback` right after a COMMIT of this transaction succeeds, in registration order, on
+    /// the committing thread; it is dropped if the transaction rolls back or its COMMIT fails. For
+    /// effects outside the database that must match what committed (e.g. metrics counters). An
+    /// exception from a callback is logged and does not reach the committer. A ROLLBACK TO
+    /// SAVEPOINT does not drop callbacks: register them only once the work they describe succeeded.
+    void on_commit(std::function<void()> callback) { on_commit_.push_back(std::move(callback)); }
+
     /// False once commit() or rollback() ran (successfully or not).
     bool is_active() const noexcept { return active_; }
     Connection& connection() noexcept { return *connection_; }
@@ -59,6 +68,7 @@ private:
 
     Connection* connection_;
     bool active_;
+    std::vector<std::function<void()>> on_commit_;
 };
 
 }  // namespace courier::pg

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,9 +22,37 @@
 
 namespace courier::saga {
 
+/// Something that happened to an instance, for metrics and the like (SagaCoordinatorOptions::observer).
+struct SagaEvent {
+    enum class Kind {
+        compensation_started,  ///< a failure reply or a step timeout began the compensation
+        timed_out,             ///< a deadline passed: of a step's command or of its compensation
+        finished,              ///< the instance became final (completed, compensated, failed_needs_attention)
+    };
+    Kind kind;
+    std::string saga;  ///< the saga type
+    std::string saga_id;
+    /// The step: that failed or timed out (compensation_started), whose deadline passed (timed_out),
+    /// where the instance ended (finished).
+    std::string step;
+    /// compensation_started: compensating (also when nothing needed compensating and the instance
+    /// went straight to compensated); timed_out: the status whose deadline passed (running: the
+    /// step's command, compensating: its compensation); finished: the final status.
+    SagaStatus status;
+    /// finished: from start() to the final status, by the coordinator's clock; zero otherwise.
+    std::chrono::duration<double> elapsed{0};
+};
+
+/// Called once per event, after the transaction that made the change committed
+/// (pg::Transaction::on_commit), on the committing thread; never for work that rolled back. It must
+/// be thread-safe and quick; an exception it throws is logged by the transaction.
+using SagaObserver = std::function<void(const SagaEvent&)>;
+
 struct SagaCoordinatorOptions {
     /// ce_source of the commands, e.g. "/store/order".
     std::string source;
+    /// Optional; see SagaObserver.
+    SagaObserver observer = {};
 };
 
 /// Error codes the coordinator returns.
@@ -89,6 +118,7 @@ public:
 
 private:
     const SagaDefinition* find(const std::string& type) const;
+    void notify(pg::Transaction& transaction, SagaEvent event) const;
     Result<void> on_timeout(pg::Transaction& transaction, const Instance& instance) const;
     Result<void> begin_compensation(pg::Transaction& transaction, const SagaDefinition& definition,
                                     const Instance& instance, int from_step, const std::string& cause_id,

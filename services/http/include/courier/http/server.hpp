@@ -45,7 +45,8 @@ struct ServerOptions {
 /// With `metrics`, each request is counted in http_requests_total{method,route,status} and timed in
 /// http_request_duration_seconds{method,route} (route = the matched pattern, "unmatched" for a
 /// 404, so cardinality stays bounded; method = the verb, or "OTHER"), and
-/// http_requests_in_flight is kept. `metrics` must outlive the server.
+/// http_requests_in_flight is kept; the three families are declared when the server is built.
+/// `metrics` must outlive the server.
 class Server {
 public:
     Server(ServerOptions options, Router router, std::vector<Middleware> middleware = {},
