@@ -200,7 +200,9 @@ double inbox_router(const Settings& s, const std::string& topic, long count) {
     router.handle("effect", topic, "*", [&](courier::consumers::Context& c) -> courier::Result<void> {
         auto n = seen.fetch_add(1, std::memory_order_relaxed);
         if (n == 0) start = Steady::now();
-        auto r = c.transaction->try_exec("INSERT INTO bench_effects VALUES ($1, $2)", {c.event.id, "x"});
+        // Every run reads the same messages under a new group: the effect's key names the group.
+        auto r = c.transaction->try_exec("INSERT INTO bench_effects VALUES ($1 || ':' || $2, $3)",
+                                         {so.group, c.event.id, "x"});
         if (!r) return std::move(r).error();
         if (n + 1 == count) end = Steady::now();
         return {};

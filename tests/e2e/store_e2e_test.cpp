@@ -2,14 +2,9 @@
 // PostgreSQL server (started by scripts/test), driven over HTTP as users and `courier demo` do.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <rapidjson/document.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <atomic>
 #include <mutex>
@@ -30,6 +25,9 @@
 #include "courier/http/json.hpp"
 #include "courier/pg/connection.hpp"
 #include "courier/testing/environment.hpp"
+#include "courier/testing/ports.hpp"
+#include "courier/testing/program.hpp"
+#include "courier/testing/prometheus_text.hpp"
 
 using namespace std::chrono_literals;
 using namespace courier;
@@ -37,33 +35,6 @@ using namespace courier::demo;
 
 namespace {
 
-uint16_t free_port_block() {
-    // Three consecutive free ports, found by binding (the services bind them a moment later).
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        ::close(fd);
-        const uint16_t base = ntohs(a.sin_port);
-        if (base > 60000) continue;
-        bool all_free = true;
-        for (uint16_t p = base; p < base + 3; ++p) {
-            int f = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in b{};
-            b.sin_family = AF_INET;
-            b.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            b.sin_port = htons(p);
-            all_free = all_free && ::bind(f, reinterpret_cast<sockaddr*>(&b), sizeof b) == 0;
-            ::close(f);
-        }
-        if (all_free) return base;
-    }
-    throw std::runtime_error("no three consecutive free ports on 127.0.0.1");
-}
 
 // Where the test Jaeger is (scripts/test starts one); the store exports its spans there.
 std::string env_or_fail(const char* name) {
@@ -94,7 +65,7 @@ public:
         const auto run = courier::testing::unique_name("e2e");
         o.database_prefix = run + "_";
         o.group_prefix = run + "-";
-        o.base_port = free_port_block();
+        o.base_port = courier::testing::free_port_block(3);
         o.log_dir = std::filesystem::path(COURIER_TEST_LOG_DIR) / run;
         o.step_timeout = 20s;  // generous: ctest runs other suites beside this one on 2 cores
         o.partitions = 4;
@@ -586,29 +557,6 @@ TEST(StoreE2E, AnOverloadedOrderServiceAnswers429WithRetryAfterAndEveryAcceptedO
 
 namespace {
 
-// Runs `command` with /bin/sh; its exit status (-1 if it did not exit) and its stdout and stderr.
-std::pair<int, std::string> run_command(const std::string& command) {
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (pipe == nullptr) return {-1, "cannot run: " + command};
-    std::string output;
-    std::array<char, 4096> buffer{};
-    while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-        output.append(buffer.data(), n);
-    const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-// The sum of the samples whose line starts with `prefix`: a name and its first labels, which the
-// services render sorted by name, e.g. `x_total{outcome="handled",topic="t"`.
-double sample_sum(const std::string& exposition, const std::string& prefix) {
-    double sum = 0;
-    std::istringstream lines(exposition);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind(prefix, 0) == 0) sum += std::stod(line.substr(line.rfind(' ') + 1));
-    }
-    return sum;
-}
-
 // docs/metrics.md: the families every service exports, and those only the order service has.
 const std::vector<std::string> kEveryServiceFamilies{"courier_consumer_messages_total",
                                                      "courier_consumer_handler_duration_seconds",
@@ -633,7 +581,7 @@ const std::vector<std::string> kOrderFamilies{
 }  // namespace
 
 TEST(StoreE2E, EveryServiceExportsTheMetricContractThatPromtoolAccepts) {
-    ASSERT_EQ(run_command("command -v promtool").first, 0)
+    ASSERT_EQ(courier::testing::run_program("/bin/sh", {"-c", "command -v promtool"}).code, 0)
         << "promtool is missing: install the Debian package prometheus (scripts/setup installs "
            "scripts/apt-packages.txt)";
     const auto catalog = seed("metrics");
@@ -645,23 +593,24 @@ TEST(StoreE2E, EveryServiceExportsTheMetricContractThatPromtoolAccepts) {
     const std::map<std::string, std::string> urls{
         {"product", endpoints().product}, {"listing", endpoints().listing}, {"order", endpoints().order}};
     std::map<std::string, std::string> scraped;
-    // What the two orders did, as the samples must show it: service, sample prefix, at least.
-    const std::vector<std::tuple<std::string, std::string, double>> expected{
-        {"order", R"(courier_saga_duration_seconds_count{saga="store.place-order",status="completed"})", 1},
-        {"order", R"(courier_saga_duration_seconds_count{saga="store.place-order",status="compensated"})", 1},
-        {"order", R"(courier_saga_compensations_total{saga="store.place-order"})", 1},
-        {"order", R"(courier_consumer_messages_total{outcome="handled",topic="store.listing.replies")", 2},
-        {"order", R"(courier_consumer_messages_total{outcome="handled",topic="store.product.replies")", 1},
-        {"order", R"(http_requests_total{method="POST",route="/orders",status="202"})", 2},
-        {"order", R"(store_orders{status="CONFIRMED"})", 1},
-        {"product", R"(courier_consumer_messages_total{outcome="handled",topic="store.product.commands")", 1},
-        {"listing", R"(courier_consumer_messages_total{outcome="handled",topic="store.listing.commands")", 2},
+    // What the two orders did, as the samples must show it: service, name, labels, at least.
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    const std::vector<std::tuple<std::string, std::string, Labels, double>> expected{
+        {"order", "courier_saga_duration_seconds_count", {{"saga", "store.place-order"}, {"status", "completed"}}, 1},
+        {"order", "courier_saga_duration_seconds_count", {{"saga", "store.place-order"}, {"status", "compensated"}}, 1},
+        {"order", "courier_saga_compensations_total", {{"saga", "store.place-order"}}, 1},
+        {"order", "courier_consumer_messages_total", {{"outcome", "handled"}, {"topic", "store.listing.replies"}}, 2},
+        {"order", "courier_consumer_messages_total", {{"outcome", "handled"}, {"topic", "store.product.replies"}}, 1},
+        {"order", "http_requests_total", {{"method", "POST"}, {"route", "/orders"}, {"status", "202"}}, 2},
+        {"order", "store_orders", {{"status", "CONFIRMED"}}, 1},
+        {"product", "courier_consumer_messages_total", {{"outcome", "handled"}, {"topic", "store.product.commands"}}, 1},
+        {"listing", "courier_consumer_messages_total", {{"outcome", "handled"}, {"topic", "store.listing.commands"}}, 2},
     };
     // Counters move right after the commit that GET /orders/{id} may already see: scrape until
     // they show it.
     const auto counted = [&] {
-        for (const auto& [service, prefix, least] : expected) {
-            if (sample_sum(scraped[service], prefix) < least) return false;
+        for (const auto& [service, name, labels, least] : expected) {
+            if (courier::testing::sample_sum(scraped[service], name, labels) < least) return false;
         }
         return true;
     };
@@ -675,8 +624,8 @@ TEST(StoreE2E, EveryServiceExportsTheMetricContractThatPromtoolAccepts) {
         if (counted() || std::chrono::steady_clock::now() >= deadline) break;
         std::this_thread::sleep_for(200ms);
     }
-    for (const auto& [service, prefix, least] : expected) {
-        EXPECT_GE(sample_sum(scraped[service], prefix), least) << service << ": " << prefix;
+    for (const auto& [service, name, labels, least] : expected) {
+        EXPECT_GE(courier::testing::sample_sum(scraped[service], name, labels), least) << service << ": " << name;
     }
 
     std::vector<std::string> files;
@@ -684,9 +633,10 @@ TEST(StoreE2E, EveryServiceExportsTheMetricContractThatPromtoolAccepts) {
         const auto file = Store::store->options().log_dir / ("metrics-" + service + ".prom");
         std::ofstream(file) << text;
         files.push_back(file.string());
-        const auto [status, lint] = run_command("promtool check metrics < '" + file.string() + "'");
-        EXPECT_EQ(status, 0) << service << " (" << file << "): " << lint;
-        EXPECT_EQ(lint, "") << service << " (" << file << ")";
+        // promtool reads the exposition from stdin only.
+        const auto lint = courier::testing::run_program("/bin/sh", {"-c", "exec promtool check metrics < \"$0\"", file.string()});
+        EXPECT_EQ(lint.code, 0) << service << " (" << file << "): " << lint.out << lint.err;
+        EXPECT_EQ(lint.out + lint.err, "") << service << " (" << file << ")";
         for (const auto& family : kEveryServiceFamilies) {
             EXPECT_NE(text.find("# TYPE " + family + " "), std::string::npos)
                 << service << " lacks " << family;
@@ -698,21 +648,18 @@ TEST(StoreE2E, EveryServiceExportsTheMetricContractThatPromtoolAccepts) {
         EXPECT_NE(text.find("\ncourier_consumer_lag_messages{partition=\"0\",topic=\"store."),
                   std::string::npos)
             << service << ": no lag read";
-        EXPECT_GE(sample_sum(text, "courier_outbox_published_total "), 1) << service;
-        EXPECT_GT(sample_sum(text, "process_resident_memory_bytes "), 0) << service;
+        EXPECT_GE(courier::testing::sample_sum(text, "courier_outbox_published_total"), 1) << service;
+        EXPECT_GT(courier::testing::sample_sum(text, "process_resident_memory_bytes"), 0) << service;
     }
     EXPECT_NE(scraped["order"].find(
                   R"(courier_saga_timeouts_total{saga="store.place-order",step="reserve-stock"} )"),
               std::string::npos);
 
     // The alert rules and the dashboard in compose/ use only families the services export.
-    const auto refs = std::filesystem::path(COURIER_REPO_ROOT) / "compose" / "check_metric_refs.py";
-    if (std::filesystem::exists(refs)) {
-        std::string command = "python3 '" + refs.string() + "'";
-        for (const auto& file : files) command += " '" + file + "'";
-        const auto [status, output] = run_command(command);
-        EXPECT_EQ(status, 0) << command << "\n" << output;
-    }
+    std::vector<std::string> args{(std::filesystem::path(COURIER_REPO_ROOT) / "compose" / "check_metric_refs.py").string()};
+    args.insert(args.end(), files.begin(), files.end());
+    const auto refs = courier::testing::run_program("/usr/bin/python3", args);
+    EXPECT_EQ(refs.code, 0) << refs.out << refs.err;
 }
 
 int main(int argc, char** argv) {

@@ -15,6 +15,7 @@
 #include "courier/demo/child_process.hpp"
 #include "courier/demo/store_demo.hpp"
 #include "courier/testing/environment.hpp"
+#include "courier/testing/program.hpp"
 #include "courier/testing/temporary_database.hpp"
 
 using namespace std::chrono_literals;
@@ -51,30 +52,16 @@ std::string read_file(const std::filesystem::path& path) {
     return text.str();
 }
 
-struct Run {
-    int code = -1;
-    std::string output;  ///< stdout and stderr together
-};
-
-// Runs the courier CLI to its end (bounded), with `input` on stdin when given.
-Run courier_cli(const std::vector<std::string>& args, const std::string& input = {}) {
-    static int runs = 0;
-    const auto dir = log_dir();
-    const auto log = dir / ("courier-" + std::to_string(++runs) + ".log");
-    std::vector<std::string> argv = args;
+// Runs the courier CLI to its end (bounded), reading `input` when given; stdout and stderr together.
+courier::testing::ProgramRun courier_cli(std::vector<std::string> args, const std::string& input = {}) {
     if (!input.empty()) {
-        const auto file = dir / "input.txt";
+        const auto file = log_dir() / "input.txt";
         std::ofstream(file) << input;
-        argv.insert(argv.end(), {"-f", file.string()});
+        args.insert(args.end(), {"-f", file.string()});
     }
-    ChildProcess process(COURIER_BINARY, argv, {}, log);
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (process.running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
-    const bool ended = !process.running();
-    Run run;
-    run.code = process.stop(1s);
-    run.output = read_file(log);
-    EXPECT_TRUE(ended) << "courier did not end within 60 s:\n" << run.output;
+    auto run = courier::testing::run_program(COURIER_BINARY, args, 60s);
+    EXPECT_FALSE(run.timed_out) << "courier did not end within 60 s:\n" << run.out << run.err;
+    run.out += run.err;
     return run;
 }
 
@@ -96,14 +83,14 @@ TEST(KafkaSasl, TheRightCredentialsCreateProduceAndConsumeOverSaslPlain) {
     const auto auth = sasl_flags(sasl, sasl.password);
 
     auto created = courier_cli(concat({"topics", "create", topic, "--partitions", "1"}, auth));
-    ASSERT_EQ(created.code, 0) << created.output;
+    ASSERT_EQ(created.code, 0) << created.out;
     auto produced = courier_cli(concat({"produce", "-t", topic, "-k", "k1"}, auth), "hello over sasl\n");
-    ASSERT_EQ(produced.code, 0) << produced.output;
+    ASSERT_EQ(produced.code, 0) << produced.out;
     auto consumed = courier_cli(concat({"consume", "-t", topic, "-c", "1", "-e", "-G", topic + "-reader"}, auth));
-    ASSERT_EQ(consumed.code, 0) << consumed.output;
-    EXPECT_NE(consumed.output.find("hello over sasl"), std::string::npos) << consumed.output;
+    ASSERT_EQ(consumed.code, 0) << consumed.out;
+    EXPECT_NE(consumed.out.find("hello over sasl"), std::string::npos) << consumed.out;
     for (const auto* run : {&created, &produced, &consumed}) {
-        EXPECT_EQ(run->output.find(sasl.password), std::string::npos) << "the password leaked:\n" << run->output;
+        EXPECT_EQ(run->out.find(sasl.password), std::string::npos) << "the password leaked:\n" << run->out;
     }
 }
 
@@ -112,11 +99,11 @@ TEST(KafkaSasl, AWrongPasswordFailsNamingTheAuthenticationAndNeverPrintsIt) {
     const std::string wrong = "Wr0ngPassw0rdXyz";
     // librdkafka's own debug output of its security and config handling included.
     auto run = courier_cli(concat({"topics", "list"}, concat(sasl_flags(sasl, wrong), {"-X", "debug=security,conf"})));
-    EXPECT_NE(run.code, 0) << run.output;
-    EXPECT_NE(run.output.find("kafka._authentication"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("Invalid username or password"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("check the credentials"), std::string::npos) << run.output;
-    EXPECT_EQ(run.output.find(wrong), std::string::npos) << "the password leaked:\n" << run.output;
+    EXPECT_NE(run.code, 0) << run.out;
+    EXPECT_NE(run.out.find("kafka._authentication"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("Invalid username or password"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("check the credentials"), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find(wrong), std::string::npos) << "the password leaked:\n" << run.out;
 }
 
 namespace {
