@@ -41,6 +41,23 @@ struct AlterOffsetsDeleter {
 
 int ms(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
 
+// Runs `attempt` again while it fails with a transient error and `timeout` allows: a broker that
+// has just started (or moved a group's coordinator) answers group requests with "coordinator load
+// in progress" or "not coordinator" for a moment.
+template <typename Attempt>
+auto retry_transient(std::chrono::milliseconds timeout, Attempt attempt) {
+    const auto pause = std::chrono::milliseconds(100);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        try {
+            return attempt();
+        } catch (const CourierError& e) {
+            if (!e.retriable() || std::chrono::steady_clock::now() + pause >= deadline) throw;
+        }
+        std::this_thread::sleep_for(pause);
+    }
+}
+
 // Waits for the one result event of an admin request on its private queue.
 EventHandle await_result(rd_kafka_t* client, rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
                          const std::string& what) {
@@ -115,6 +132,18 @@ struct KafkaAdmin::Impl {
             throw CourierError(client_error(client.get(), err, what));
         }
         return MetadataHandle(raw);
+    }
+
+    // A consumer handle with `group` as its group.id that never subscribes, so it never joins the
+    // group. Group offset requests go through it, not `client`: librdkafka 2.0.2 answers a
+    // NOT_COORDINATOR reply to an offset fetch (a broker just started, a coordinator moving) by
+    // posting a coordinator query to the client's consumer group — a null pointer on a producer
+    // handle, and a SIGSEGV on its main thread (librdkafka issue #5040).
+    ClientHandle group_client(const std::string& group) const {
+        Properties props = properties;
+        props.set("group.id", group);
+        props.set("enable.auto.commit", "false");
+        return make_client(RD_KAFKA_CONSUMER, make_conf(props), props);
     }
 
     const rd_kafka_metadata_topic_t* find(const rd_kafka_metadata_t& md, const std::string& name) {
@@ -204,15 +233,14 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
                                                 std::chrono::milliseconds timeout) {
     auto description = describe_topic(topic, timeout);
     // A consumer handle with the group's id reads its committed offsets without joining it.
-    Properties props = impl_->properties;
-    props.set("group.id", group);
-    props.set("enable.auto.commit", "false");
-    auto consumer = make_client(RD_KAFKA_CONSUMER, make_conf(props), props);
+    auto consumer = impl_->group_client(group);
     auto list = new_partition_list(static_cast<int>(description.partitions.size()));
     for (auto id : description.partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), id);
-    if (auto err = rd_kafka_committed(consumer.get(), list.get(), ms(timeout))) {
-        throw CourierError(client_error(consumer.get(), err, "read committed offsets of group " + group));
-    }
+    retry_transient(timeout, [&] {
+        if (auto err = rd_kafka_committed(consumer.get(), list.get(), ms(timeout))) {
+            throw CourierError(client_error(consumer.get(), err, "read committed offsets of group " + group));
+        }
+    });
     std::vector<PartitionLag> lags;
     for (int i = 0; i < list->cnt; ++i) {
         PartitionLag lag;
@@ -301,49 +329,55 @@ GroupDescription KafkaAdmin::describe_group(const std::string& group, std::chron
 
 std::vector<CommittedOffset> KafkaAdmin::committed_offsets(const std::string& group,
                                                            std::chrono::milliseconds timeout) {
-    const std::string what = "list committed offsets of group " + group;
-    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
-    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
-    // No partitions: every partition the group has an offset on.
-    std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListOffsetsDeleter> request(
-        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
-    rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
-    rd_kafka_ListConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
-    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
-    std::size_t count = 0;
-    auto results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-        rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
-    const auto* partitions = group_partitions(results, count, what);
-    std::vector<CommittedOffset> offsets;
-    for (int i = 0; partitions && i < partitions->cnt; ++i) {
-        const auto& p = partitions->elems[i];
-        if (p.offset >= 0) offsets.push_back({{p.topic, p.partition}, p.offset});
-    }
-    std::sort(offsets.begin(), offsets.end(),
-              [](const auto& a, const auto& b) { return a.partition < b.partition; });
-    return offsets;
+    return retry_transient(timeout, [&] {
+        const std::string what = "list committed offsets of group " + group;
+        auto client = impl_->group_client(group);
+        auto options = admin_options(client.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+        QueueHandle queue(rd_kafka_queue_new(client.get()));
+        // No partitions: every partition the group has an offset on.
+        std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListOffsetsDeleter> request(
+            rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
+        rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
+        rd_kafka_ListConsumerGroupOffsets(client.get(), requests, 1, options.get(), queue.get());
+        auto event = await_result(client.get(), queue.get(), timeout, what);
+        std::size_t count = 0;
+        auto results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
+        const auto* partitions = group_partitions(results, count, what);
+        std::vector<CommittedOffset> offsets;
+        for (int i = 0; partitions && i < partitions->cnt; ++i) {
+            const auto& p = partitions->elems[i];
+            if (p.offset >= 0) offsets.push_back({{p.topic, p.partition}, p.offset});
+        }
+        std::sort(offsets.begin(), offsets.end(),
+                  [](const auto& a, const auto& b) { return a.partition < b.partition; });
+        return offsets;
+    });
 }
 
 void KafkaAdmin::alter_group_offsets(const std::string& group, const std::vector<CommittedOffset>& offsets,
                                      std::chrono::milliseconds timeout) {
     if (offsets.empty()) return;
-    const std::string what = "set committed offsets of group " + group;
-    auto options = admin_options(impl_->client.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
-    QueueHandle queue(rd_kafka_queue_new(impl_->client.get()));
-    auto list = new_partition_list(static_cast<int>(offsets.size()));
-    for (const auto& o : offsets) {
-        rd_kafka_topic_partition_list_add(list.get(), o.partition.topic.c_str(), o.partition.partition)
-            ->offset = o.offset;
-    }
-    std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, AlterOffsetsDeleter> request(
-        rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
-    rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
-    rd_kafka_AlterConsumerGroupOffsets(impl_->client.get(), requests, 1, options.get(), queue.get());
-    auto event = await_result(impl_->client.get(), queue.get(), timeout, what);
-    std::size_t count = 0;
-    auto results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-        rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
-    group_partitions(results, count, what);
+    retry_transient(timeout, [&] {
+        const std::string what = "set committed offsets of group " + group;
+        auto client = impl_->group_client(group);
+        auto options = admin_options(client.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
+        QueueHandle queue(rd_kafka_queue_new(client.get()));
+        auto list = new_partition_list(static_cast<int>(offsets.size()));
+        for (const auto& o : offsets) {
+            rd_kafka_topic_partition_list_add(list.get(), o.partition.topic.c_str(), o.partition.partition)
+                ->offset = o.offset;
+        }
+        std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, AlterOffsetsDeleter> request(
+            rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+        rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
+        rd_kafka_AlterConsumerGroupOffsets(client.get(), requests, 1, options.get(), queue.get());
+        auto event = await_result(client.get(), queue.get(), timeout, what);
+        std::size_t count = 0;
+        auto results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+            rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
+        group_partitions(results, count, what);
+    });
 }
 
 void KafkaAdmin::delete_group(const std::string& group, std::chrono::milliseconds timeout) {
