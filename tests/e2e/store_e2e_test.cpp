@@ -25,9 +25,9 @@
 #include "courier/http/json.hpp"
 #include "courier/pg/connection.hpp"
 #include "courier/testing/environment.hpp"
-#include "courier/testing/ports.hpp"
 #include "courier/testing/program.hpp"
 #include "courier/testing/prometheus_text.hpp"
+#include "test_store.hpp"
 
 using namespace std::chrono_literals;
 using namespace courier;
@@ -35,17 +35,9 @@ using namespace courier::demo;
 
 namespace {
 
-
 // Where the test Jaeger is (scripts/test starts one); the store exports its spans there.
-std::string env_or_fail(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        throw std::runtime_error(std::string(name) +
-                                 " is not set: run the tests through scripts/test, which starts Jaeger "
-                                 "(or `scripts/jaeger start` and export COURIER_TEST_JAEGER_OTLP and "
-                                 "COURIER_TEST_JAEGER_QUERY)");
-    }
-    return value;
+std::string jaeger(const char* variable) {
+    return courier::testing::required_env(variable, "Jaeger", "scripts/jaeger start");
 }
 
 // The order service sheds load above this many pending orders (the load test stays far below).
@@ -56,20 +48,9 @@ constexpr int kMaxPending = 300;
 class Store : public ::testing::Environment {
 public:
     void SetUp() override {
-        LaunchOptions o;
-        o.product_bin = COURIER_PRODUCT_BIN;
-        o.listing_bin = COURIER_LISTING_BIN;
-        o.order_bin = COURIER_ORDER_BIN;
-        o.bootstrap = courier::testing::kafka_bootstrap();
-        o.database = courier::testing::pg_dsn();
-        const auto run = courier::testing::unique_name("e2e");
-        o.database_prefix = run + "_";
-        o.group_prefix = run + "-";
-        o.base_port = courier::testing::free_port_block(3);
-        o.log_dir = std::filesystem::path(COURIER_TEST_LOG_DIR) / run;
+        auto o = courier::testing::test_store_options("e2e");
         o.step_timeout = 20s;  // generous: ctest runs other suites beside this one on 2 cores
-        o.partitions = 4;
-        o.extra_env = {{"OTEL_EXPORTER_OTLP_ENDPOINT", env_or_fail("COURIER_TEST_JAEGER_OTLP")},
+        o.extra_env = {{"OTEL_EXPORTER_OTLP_ENDPOINT", jaeger("COURIER_TEST_JAEGER_OTLP")},
                        {"OTEL_BSP_SCHEDULE_DELAY", "200"},
                        {"COURIER_MAX_PENDING_ORDERS", std::to_string(kMaxPending)}};
         store = std::make_unique<RunningStore>(o);
@@ -443,7 +424,7 @@ TEST(StoreE2E, AnOrderIsOneTraceInJaegerAcrossTheThreeServices) {
     const auto trace_id = traceparent.substr(3, 32);
     ASSERT_EQ(outcome(json(placed)["id"].GetString()), "CONFIRMED");
 
-    const auto query = env_or_fail("COURIER_TEST_JAEGER_QUERY");
+    const auto query = jaeger("COURIER_TEST_JAEGER_QUERY");
     auto jaeger = client("http://" + query);
     std::set<std::string> services, operations;
     for (int i = 0; i < 150; ++i) {  // spans are batched: allow a few export rounds

@@ -30,9 +30,9 @@
 #include "courier/http/json.hpp"
 #include "courier/pg/connection.hpp"
 #include "courier/testing/environment.hpp"
-#include "courier/testing/ports.hpp"
 #include "courier/testing/program.hpp"
 #include "courier/testing/prometheus_text.hpp"
+#include "test_store.hpp"
 
 using namespace std::chrono_literals;
 using namespace courier;
@@ -78,20 +78,9 @@ void start_groups_at_the_end(const demo::LaunchOptions& o) {
 class RunbookStore : public ::testing::Environment {
 public:
     void SetUp() override {
-        demo::LaunchOptions o;
-        o.product_bin = COURIER_PRODUCT_BIN;
-        o.listing_bin = COURIER_LISTING_BIN;
-        o.order_bin = COURIER_ORDER_BIN;
-        o.bootstrap = courier::testing::kafka_bootstrap();
-        o.database = courier::testing::pg_dsn();
-        const auto run = courier::testing::unique_name("runbook");
-        o.database_prefix = run + "_";
-        o.group_prefix = run + "-";
-        o.base_port = courier::testing::free_port_block(3);
-        o.log_dir = std::filesystem::path(COURIER_TEST_LOG_DIR) / run;
+        auto o = courier::testing::test_store_options("runbook");
         // Scenario 2 keeps an order waiting while the listing service is down: far more than that.
         o.step_timeout = 120s;
-        o.partitions = 4;
         start_groups_at_the_end(o);
         store = std::make_unique<demo::RunningStore>(o);
     }

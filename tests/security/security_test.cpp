@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,20 +22,16 @@ using courier::demo::ChildProcess;
 
 namespace {
 
-std::string env_or_fail(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        throw std::runtime_error(std::string(name) +
-                                 " is not set: run the tests through scripts/test, which starts the test broker "
-                                 "with a SASL/PLAIN listener and exports it");
-    }
-    return value;
+// The test broker's SASL/PLAIN listener (scripts/test starts it with a password of its own).
+std::string sasl_setting(const char* variable) {
+    return courier::testing::required_env(variable, "Kafka SASL/PLAIN listener",
+                                          "scripts/kafka start --sasl-port N (with COURIER_KAFKA_SASL_PASSWORD)");
 }
 
 struct Sasl {
-    std::string bootstrap = env_or_fail("COURIER_TEST_KAFKA_SASL_BOOTSTRAP");
-    std::string user = env_or_fail("COURIER_TEST_KAFKA_SASL_USER");
-    std::string password = env_or_fail("COURIER_TEST_KAFKA_SASL_PASSWORD");
+    std::string bootstrap = sasl_setting("COURIER_TEST_KAFKA_SASL_BOOTSTRAP");
+    std::string user = sasl_setting("COURIER_TEST_KAFKA_SASL_USER");
+    std::string password = sasl_setting("COURIER_TEST_KAFKA_SASL_PASSWORD");
 };
 
 std::filesystem::path log_dir() {
@@ -59,7 +54,7 @@ courier::testing::ProgramRun courier_cli(std::vector<std::string> args, const st
         std::ofstream(file) << input;
         args.insert(args.end(), {"-f", file.string()});
     }
-    auto run = courier::testing::run_program(COURIER_BINARY, args, 60s);
+    auto run = courier::testing::run_program(COURIER_BIN, args, 60s);
     EXPECT_FALSE(run.timed_out) << "courier did not end within 60 s:\n" << run.out << run.err;
     run.out += run.err;
     return run;

@@ -1,6 +1,8 @@
 #include "courier/broker/kafka/kafka_admin.hpp"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "courier/core/errors.hpp"
@@ -125,6 +127,8 @@ void check_topic_results(const rd_kafka_topic_result_t** results, std::size_t co
 struct KafkaAdmin::Impl {
     Properties properties;
     ClientHandle client;
+    std::mutex group_clients_mutex;
+    std::map<std::string, std::shared_ptr<rd_kafka_t>> group_clients;
 
     MetadataHandle metadata(std::chrono::milliseconds timeout, const std::string& what) {
         const rd_kafka_metadata_t* raw = nullptr;
@@ -139,11 +143,21 @@ struct KafkaAdmin::Impl {
     // NOT_COORDINATOR reply to an offset fetch (a broker just started, a coordinator moving) by
     // posting a coordinator query to the client's consumer group — a null pointer on a producer
     // handle, and a SIGSEGV on its main thread (librdkafka issue #5040).
-    ClientHandle group_client(const std::string& group) const {
+    // Kept per group, so a caller that asks every few seconds (a service's lag gauge) does not
+    // start a client, its threads and its connections each time; shared, so dropping the cache
+    // (more than kMaxGroupClients groups) never pulls a handle from under a request in flight.
+    std::shared_ptr<rd_kafka_t> group_client(const std::string& group) {
+        constexpr std::size_t kMaxGroupClients = 16;
+        std::lock_guard lock(group_clients_mutex);
+        if (auto it = group_clients.find(group); it != group_clients.end()) return it->second;
+        if (group_clients.size() >= kMaxGroupClients) group_clients.clear();
         Properties props = properties;
         props.set("group.id", group);
         props.set("enable.auto.commit", "false");
-        return make_client(RD_KAFKA_CONSUMER, make_conf(props), props);
+        std::shared_ptr<rd_kafka_t> handle(make_client(RD_KAFKA_CONSUMER, make_conf(props), props).release(),
+                                           ClientDeleter{});
+        group_clients.emplace(group, handle);
+        return handle;
     }
 
     const rd_kafka_metadata_topic_t* find(const rd_kafka_metadata_t& md, const std::string& name) {
@@ -255,7 +269,6 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
         lag.lag = high - (lag.committed >= 0 ? lag.committed : low);
         lags.push_back(lag);
     }
-    rd_kafka_consumer_close(consumer.get());
     return lags;
 }
 

@@ -8,8 +8,7 @@
 
 namespace courier::testing {
 
-namespace {
-std::string required(const char* variable, std::string_view what, std::string_view script) {
+std::string required_env(const char* variable, std::string_view what, std::string_view script) {
     const char* value = std::getenv(variable);
     if (value == nullptr || *value == '\0') {
         throw std::runtime_error(std::string(variable) + " is not set: this test needs a real " + std::string(what) +
@@ -18,13 +17,12 @@ std::string required(const char* variable, std::string_view what, std::string_vi
     }
     return value;
 }
-}  // namespace
 
 std::string kafka_bootstrap() {
-    return required("COURIER_TEST_KAFKA_BOOTSTRAP", "Apache Kafka broker", "scripts/kafka start");
+    return required_env("COURIER_TEST_KAFKA_BOOTSTRAP", "Apache Kafka broker", "scripts/kafka start");
 }
 
-std::string pg_dsn() { return required("COURIER_TEST_PG_DSN", "PostgreSQL server", "scripts/postgres start"); }
+std::string pg_dsn() { return required_env("COURIER_TEST_PG_DSN", "PostgreSQL server", "scripts/postgres start"); }
 
 std::string unique_name(std::string_view prefix) {
     static const std::string run = new_uuid().substr(0, 8);

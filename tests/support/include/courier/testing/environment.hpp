@@ -15,6 +15,10 @@ std::string kafka_bootstrap();
 /// $COURIER_TEST_PG_DSN, with the same loud failure when unset.
 std::string pg_dsn();
 
+/// $`variable`, which scripts/test exports; when unset, throws std::runtime_error saying that
+/// the test needs a real `what` and that `script` starts one.
+std::string required_env(const char* variable, std::string_view what, std::string_view script);
+
 /// A name unique to this process and call, e.g. "orders-3f9a1c-7": prefix, a random run id
 /// and a counter. Topic-, group- and database-safe (lowercase letters, digits, '-', '_').
 std::string unique_name(std::string_view prefix);
