@@ -266,7 +266,8 @@ std::vector<PartitionLag> KafkaAdmin::group_lag(const std::string& group, const 
             throw CourierError(client_error(consumer.get(), err, "query offsets of " + topic));
         }
         lag.end = high;
-        lag.lag = high - (lag.committed >= 0 ? lag.committed : low);
+        // Nothing committed, or committed before what retention kept: the group reads from `low`.
+        lag.lag = std::max<int64_t>(0, high - std::max(lag.committed, low));
         lags.push_back(lag);
     }
     return lags;

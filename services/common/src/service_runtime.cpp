@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <mutex>
 
 #include "courier/broker/kafka/kafka_admin.hpp"
@@ -127,21 +126,13 @@ struct ServiceRuntime::Kafka {
     consumers::Router router;
     outbox::OutboxRelay relay;
 
-    // Reads the end offsets of `topics` and the group's committed offsets (one admin request,
-    // then one watermark request per partition) into `lag`. Throws CourierError.
+    // Reads the group's lag on every partition of `topics` into `lag`. Throws CourierError.
     void refresh_lag(const std::string& group, const std::vector<std::string>& topics) {
-        std::map<broker::TopicPartition, int64_t> committed;
-        for (const auto& c : admin.committed_offsets(group, 5s)) committed[c.partition] = c.offset;
         http::Samples samples;
         for (const auto& topic : topics) {
-            for (int32_t partition : admin.describe_topic(topic, 5s).partitions) {
-                const broker::TopicPartition tp{topic, partition};
-                const auto w = admin.watermarks(tp, 5s);
-                // Nothing committed yet: the group starts at the earliest offset.
-                auto it = committed.find(tp);
-                const int64_t position = std::max(it == committed.end() ? w.low : it->second, w.low);
-                samples.push_back({{{"topic", topic}, {"partition", std::to_string(partition)}},
-                                   static_cast<double>(std::max<int64_t>(0, w.high - position))});
+            for (const auto& p : admin.group_lag(group, topic, 5s)) {
+                samples.push_back({{{"topic", topic}, {"partition", std::to_string(p.partition.partition)}},
+                                   static_cast<double>(p.lag)});
             }
         }
         std::lock_guard lock(lag_mutex);

@@ -28,7 +28,7 @@ struct PartitionLag {
     TopicPartition partition;
     int64_t committed = -1;  ///< -1 when the group has committed nothing there
     int64_t end = -1;        ///< high watermark
-    int64_t lag = 0;         ///< end - committed (end - low watermark when nothing is committed)
+    int64_t lag = 0;         ///< end - max(committed, low watermark), at least 0
 };
 
 /// One consumer group as ListConsumerGroups sees it.
